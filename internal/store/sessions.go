@@ -119,3 +119,14 @@ func (s *Store) ListSessions(ctx context.Context, kind string, principalID int64
 	}
 	return out, rows.Err()
 }
+
+// CountLiveSessions counts sessions of a kind that have not reached their
+// absolute end (idle ones are removed by the sweeper and on next use).
+func (s *Store) CountLiveSessions(ctx context.Context, kind string, now time.Time) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions WHERE kind = $1 AND expires_at > $2`, kind, now).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count sessions: %w", err)
+	}
+	return n, nil
+}

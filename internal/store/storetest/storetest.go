@@ -69,7 +69,6 @@ func Postgres(tb testing.TB) Target {
 	return Target{Name: "postgres", Options: store.Options{URL: u.String()}}
 }
 
-
 // Open opens and migrates the target, closing it when the test ends.
 func Open(tb testing.TB, t Target) *store.Store {
 	tb.Helper()

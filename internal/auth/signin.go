@@ -1,0 +1,242 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/portico-dev/portico/internal/audit"
+	"github.com/portico-dev/portico/internal/auth/password"
+	"github.com/portico-dev/portico/internal/clock"
+	"github.com/portico-dev/portico/internal/store"
+)
+
+// ErrInvalidCredentials is the one answer to every failed sign-in: unknown
+// user, wrong password, inactive, locked or throttled. The reason is kept in
+// the audit log, never shown.
+var ErrInvalidCredentials = errors.New("auth: invalid credentials")
+
+// Throttle holds the sign-in limits.
+type Throttle struct {
+	MaxFailures      int           // per account within Window
+	Window           time.Duration // counting window
+	Lockout          time.Duration // how long a lock lasts
+	MaxFailuresPerIP int           // per client address within Window
+}
+
+// Service signs people in. It is shared by every request.
+type Service struct {
+	Store            *store.Store
+	Hasher           *password.Hasher
+	Clock            clock.Clock
+	Audit            *audit.Recorder
+	Log              *slog.Logger
+	Secret           []byte
+	Policy           password.Policy
+	Throttle         Throttle
+	CustomerSessions SessionPolicy
+	AdminSessions    SessionPolicy
+}
+
+// SignInResult is a successful sign-in: who, and the new session's token.
+type SignInResult struct {
+	Account *store.Account // set for customers
+	Admin   *store.Admin   // set for admins
+	Token   string
+	Session *store.Session
+}
+
+// principal is what sign-in needs to know of an account or an admin.
+type principal struct {
+	id     int64
+	label  string
+	hash   string
+	active bool
+}
+
+// SignInCustomer checks a customer's email (or username) and password and
+// starts a session.
+func (s *Service) SignInCustomer(ctx context.Context, login, pw, ip, userAgent string) (*SignInResult, error) {
+	var acct *store.Account
+	res, err := s.signIn(ctx, store.KindCustomer, login, pw, ip, userAgent, func() (*principal, error) {
+		a, err := s.Store.AccountByLogin(ctx, login)
+		if err != nil {
+			return nil, err
+		}
+		acct = a
+		return &principal{a.ID, a.Email, a.PasswordHash, a.Active}, nil
+	}, func(ctx context.Context, id int64, old, fresh string) error {
+		return s.Store.RehashAccountPassword(ctx, id, old, fresh)
+	}, func(ctx context.Context, tx *store.Tx, id int64, at time.Time) error {
+		return tx.TouchAccountLogin(ctx, id, at)
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Account = acct
+	return res, nil
+}
+
+// SignInAdmin checks a local admin's username (or email) and password and
+// starts an admin session.
+func (s *Service) SignInAdmin(ctx context.Context, login, pw, ip, userAgent string) (*SignInResult, error) {
+	var adm *store.Admin
+	res, err := s.signIn(ctx, store.KindAdmin, login, pw, ip, userAgent, func() (*principal, error) {
+		a, err := s.Store.LocalAdminByLogin(ctx, login)
+		if err != nil {
+			return nil, err
+		}
+		adm = a
+		return &principal{a.ID, a.Username, a.PasswordHash, a.Active}, nil
+	}, func(ctx context.Context, id int64, old, fresh string) error {
+		return s.Store.RehashAdminPassword(ctx, id, old, fresh)
+	}, func(ctx context.Context, tx *store.Tx, id int64, at time.Time) error {
+		return tx.TouchAdminLogin(ctx, id, at)
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Admin = adm
+	return res, nil
+}
+
+// signIn is the one sign-in path for both kinds. Every failure costs exactly
+// one password hash, so unknown users cannot be told from known ones by
+// timing, and answers ErrInvalidCredentials.
+func (s *Service) signIn(ctx context.Context, kind, login, pw, ip, userAgent string,
+	lookup func() (*principal, error),
+	rehash func(ctx context.Context, id int64, old, fresh string) error,
+	touch func(ctx context.Context, tx *store.Tx, id int64, at time.Time) error,
+) (*SignInResult, error) {
+	now := s.Clock.Now()
+	norm := strings.ToLower(strings.TrimSpace(login))
+	acctBucket, ipBucket := kind+":"+norm, "ip:"+ip
+	fail := func(reason string, target audit.Target) (*SignInResult, error) {
+		s.Audit.Record(ctx, s.Store, audit.SignInFailed, audit.Actor{Kind: "anonymous", Label: truncate(norm, 200)}, target,
+			map[string]any{"kind": kind, "reason": reason})
+		return nil, ErrInvalidCredentials
+	}
+
+	// Count the attempt before checking it, so parallel guesses cannot
+	// overshoot the limit.
+	ipCount, _, err := s.Store.ThrottleHit(ctx, ipBucket, now, s.Throttle.Window)
+	if err != nil {
+		return nil, err
+	}
+	acctCount, lockedUntil, err := s.Store.ThrottleHit(ctx, acctBucket, now, s.Throttle.Window)
+	if err != nil {
+		return nil, err
+	}
+	if lockedUntil != nil || acctCount > s.Throttle.MaxFailures {
+		s.Hasher.DummyVerify(ctx, pw)
+		return fail("locked", audit.Target{Kind: kind, Label: norm})
+	}
+	if ipCount > s.Throttle.MaxFailuresPerIP {
+		s.Hasher.DummyVerify(ctx, pw)
+		return fail("client address throttled", audit.Target{Kind: kind, Label: norm})
+	}
+
+	p, err := lookup()
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	var ok, needsRehash bool
+	switch {
+	case p == nil:
+		s.Hasher.DummyVerify(ctx, pw)
+	case p.hash == "":
+		s.Hasher.DummyVerify(ctx, pw)
+	default:
+		ok, needsRehash, err = s.Hasher.Verify(ctx, p.hash, pw)
+		if errors.Is(err, password.ErrBusy) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return nil, err
+		}
+		if err != nil {
+			s.Log.Error("stored password hash unreadable", "kind", kind, "id", p.id, "err", err)
+			ok = false
+		}
+	}
+	if !ok || !p.active {
+		reason := "wrong password"
+		target := audit.Target{Kind: kind, Label: norm}
+		switch {
+		case p == nil:
+			reason = "unknown user"
+		case p.hash == "":
+			reason = "no password set"
+		case ok && !p.active:
+			reason = "inactive"
+		}
+		if p != nil {
+			target.ID = strconv.FormatInt(p.id, 10)
+		}
+		if acctCount >= s.Throttle.MaxFailures {
+			until := now.Add(s.Throttle.Lockout)
+			if err := s.Store.ThrottleLock(ctx, acctBucket, until); err != nil {
+				return nil, err
+			}
+			s.Audit.Record(ctx, s.Store, audit.Lockout, audit.System, target,
+				map[string]any{"kind": kind, "failures": acctCount, "until": until.Format(time.RFC3339)})
+		}
+		return fail(reason, target)
+	}
+
+	if needsRehash {
+		if fresh, err := s.Hasher.Hash(ctx, pw); err == nil {
+			if err := rehash(ctx, p.id, p.hash, fresh); err != nil {
+				s.Log.Warn("could not upgrade password hash", "kind", kind, "id", p.id, "err", err)
+			}
+		}
+	}
+	if err := s.Store.ThrottleReset(ctx, acctBucket); err != nil {
+		return nil, err
+	}
+	if err := s.Store.ThrottleForgive(ctx, ipBucket); err != nil {
+		return nil, err
+	}
+	res := &SignInResult{}
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if res.Token, res.Session, err = s.StartSession(ctx, tx, kind, p.id, ip, userAgent); err != nil {
+			return err
+		}
+		if err := touch(ctx, tx, p.id, now); err != nil {
+			return err
+		}
+		return s.Audit.Record(ctx, tx, audit.SignIn, audit.Actor{Kind: kind, ID: p.id, Label: p.label},
+			audit.Target{Kind: kind, ID: strconv.FormatInt(p.id, 10), Label: p.label}, map[string]any{"session": res.Session.ID})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// VerifyPassword checks a password against a stored hash with the shared,
+// bounded hasher (for "current password" fields).
+func (s *Service) VerifyPassword(ctx context.Context, hash, pw string) bool {
+	if hash == "" {
+		s.Hasher.DummyVerify(ctx, pw)
+		return false
+	}
+	ok, _, err := s.Hasher.Verify(ctx, hash, pw)
+	return err == nil && ok
+}
+
+// RefuseSignIn fails a sign-in without looking at the account (a bot that
+// filled the honeypot field), doing the same hashing, counting and auditing
+// as any other failure so the answer cannot be told apart.
+func (s *Service) RefuseSignIn(ctx context.Context, kind, login, pw, ip, reason string) error {
+	norm := strings.ToLower(strings.TrimSpace(login))
+	now := s.Clock.Now()
+	if _, _, err := s.Store.ThrottleHit(ctx, "ip:"+ip, now, s.Throttle.Window); err != nil {
+		return err
+	}
+	s.Hasher.DummyVerify(ctx, pw)
+	s.Audit.Record(ctx, s.Store, audit.SignInFailed, audit.Actor{Kind: "anonymous", Label: truncate(norm, 200)},
+		audit.Target{Kind: kind, Label: norm}, map[string]any{"kind": kind, "reason": reason})
+	return ErrInvalidCredentials
+}

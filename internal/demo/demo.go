@@ -1,0 +1,128 @@
+// Package demo prepares the self-contained demo: a data directory with a
+// generated secret key, a SQLite portal database, a demo admin and demo
+// customer accounts with fixed, published passwords. Running it again
+// reuses the directory and leaves changes made in it alone.
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/portico-dev/portico/internal/auth/password"
+	"github.com/portico-dev/portico/internal/store"
+	"github.com/portico-dev/portico/internal/web"
+)
+
+// BusinessName is the demo's fictitious business.
+const BusinessName = "Harbour Logistics"
+
+// The published demo sign-ins. They exist only in demo data directories.
+const (
+	AdminUsername    = "admin"
+	AdminPassword    = "demo-admin-harbour"
+	CustomerEmail    = "alex@alderfinch.example"
+	CustomerPassword = "demo-customer-harbour"
+	AllEmail         = "morgan@harbourlogistics.example"
+	AllPassword      = "demo-customer-harbour"
+)
+
+// Accounts lists the demo sign-ins as the sign-in pages show them.
+func Accounts() []web.DemoAccount {
+	return []web.DemoAccount{
+		{Label: "Customer (one customer)", Login: CustomerEmail, Password: CustomerPassword},
+		{Label: "Customer (all customers)", Login: AllEmail, Password: AllPassword},
+		{Label: "Admin", Login: AdminUsername, Password: AdminPassword},
+	}
+}
+
+// Customers are the demo ERP's customers known to the portal.
+var Customers = []string{
+	"Alder & Finch Outfitters", "Bluewater Marine Supply", "Cobalt Coffee Roasters", "Dunmore Pharma",
+	"Evergreen Garden Co.", "Foxglove Cosmetics",
+}
+
+// SecretKey returns the demo data directory's secret key, creating it the
+// first time.
+func SecretKey(dir string) (string, error) {
+	path := filepath.Join(dir, "secret.key")
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("create %s: %w", dir, err)
+	}
+	raw := make([]byte, 48)
+	rand.Read(raw)
+	key := base64.RawURLEncoding.EncodeToString(raw)
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	return key, nil
+}
+
+// Seed creates the demo customers, admin and accounts if they are missing.
+// Existing rows are left as they are, so a demo that was played with keeps
+// its changes. Later releases add the demo ERP here.
+func Seed(ctx context.Context, st *store.Store, h *password.Hasher, now time.Time) error {
+	hashOf := map[string]string{}
+	hash := func(pw string) (string, error) {
+		if v, ok := hashOf[pw]; ok {
+			return v, nil
+		}
+		v, err := h.Hash(ctx, pw)
+		hashOf[pw] = v
+		return v, err
+	}
+	if _, err := st.LocalAdminByLogin(ctx, AdminUsername); errors.Is(err, store.ErrNotFound) {
+		ah, err := hash(AdminPassword)
+		if err != nil {
+			return err
+		}
+		if err := st.InTx(ctx, func(tx *store.Tx) error {
+			return tx.CreateAdmin(ctx, &store.Admin{Username: AdminUsername, DisplayName: "Demo Admin", Email: "admin@harbourlogistics.example",
+				PasswordHash: ah, Active: true, CreatedAt: now})
+		}); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	return st.InTx(ctx, func(tx *store.Tx) error {
+		for _, c := range Customers {
+			if err := tx.UpsertCustomer(ctx, &store.Customer{Key: c, DisplayName: c, PortalEnabled: true, CreatedAt: now}); err != nil {
+				return err
+			}
+		}
+		for _, a := range []store.Account{
+			{Email: CustomerEmail, FirstName: "Alex", LastName: "Rivera", Scope: []string{Customers[0]}},
+			{Email: AllEmail, FirstName: "Morgan", LastName: "Lee", AllCustomers: true},
+		} {
+			if _, err := st.AccountByLogin(ctx, a.Email); err == nil {
+				continue
+			} else if !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			h, err := hash(CustomerPassword)
+			if err != nil {
+				return err
+			}
+			a.PasswordHash, a.Active, a.CreatedAt = h, true, now
+			if err := tx.CreateAccount(ctx, &a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,13 @@
+package web
+
+import "net/http"
+
+// notices are the confirmations a redirect can ask a page to show, by code.
+// Only these fixed texts can appear, so a link cannot inject a message.
+var notices = map[string]string{
+	"signed_out":       "You have been signed out.",
+	"password_changed": "Your password has been changed. Other devices have been signed out.",
+	"session_ended":    "Your session has ended. Please sign in again.",
+}
+
+func noticeFrom(r *http.Request) string { return notices[r.URL.Query().Get("msg")] }

@@ -1,0 +1,64 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/portico-dev/portico/internal/auth"
+	"github.com/portico-dev/portico/internal/auth/password"
+)
+
+// passwordChangeForm is the data of the change-password page.
+type passwordChangeForm struct {
+	Forced    bool // after a temporary password: no "current password" field
+	MinLength int
+}
+
+// showPasswordChange renders the change-password page; a customer flagged
+// to change their password lands here and can go nowhere else.
+func (s *Server) showPasswordChange(w http.ResponseWriter, r *http.Request) {
+	a := stateOf(r).account
+	s.page(w, r, http.StatusOK, "password_change", &view{Title: "Change your password",
+		Data: passwordChangeForm{Forced: a.MustChangePassword, MinLength: s.Auth.Policy.MinLength}})
+}
+
+// submitPasswordChange sets the new password, ends the other sessions and
+// rotates this one.
+func (s *Server) submitPasswordChange(w http.ResponseWriter, r *http.Request) {
+	a := stateOf(r).account
+	form := passwordChangeForm{Forced: a.MustChangePassword, MinLength: s.Auth.Policy.MinLength}
+	fields := map[string]string{}
+	var current *string
+	if !form.Forced {
+		c := r.PostForm.Get("current_password")
+		current = &c
+		if c == "" {
+			fields["current_password"] = "Enter your current password."
+		}
+	}
+	newPw, confirm := r.PostForm.Get("new_password"), r.PostForm.Get("confirm_password")
+	if newPw == "" {
+		fields["new_password"] = "Enter a new password."
+	} else if newPw != confirm {
+		fields["confirm_password"] = "The two passwords do not match."
+	}
+	if len(fields) == 0 {
+		token, err := s.Auth.ChangeCustomerPassword(r.Context(), a, current, newPw, clientIP(r), r.UserAgent())
+		var pe *password.PolicyError
+		switch {
+		case err == nil:
+			s.setSessionCookie(w, s.cookies.customer, token)
+			http.Redirect(w, r, "/?msg=password_changed", http.StatusSeeOther)
+			return
+		case errors.Is(err, auth.ErrWrongCurrentPassword):
+			fields["current_password"] = "That is not your current password."
+		case errors.As(err, &pe):
+			fields["new_password"] = pe.Reason
+		default:
+			s.serverError(w, r, err)
+			return
+		}
+	}
+	s.page(w, r, http.StatusUnprocessableEntity, "password_change", &view{Title: "Change your password",
+		Error: "Your password was not changed. Correct the fields marked below.", Fields: fields, Data: form})
+}

@@ -1,0 +1,135 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/portico-dev/portico/internal/store"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// renderer holds one parsed template set per page: the layouts and partials
+// plus that page, parsed once at start.
+type renderer struct {
+	pages map[string]*template.Template
+}
+
+func newRenderer(a *assets) (*renderer, error) {
+	funcs := template.FuncMap{
+		"asset": a.URL,
+		"datetime": func(t time.Time) string {
+			if t.IsZero() {
+				return "—"
+			}
+			return t.UTC().Format("2 Jan 2006, 15:04 UTC")
+		},
+		"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"deref": func(t *time.Time) time.Time {
+			if t == nil {
+				return time.Time{}
+			}
+			return *t
+		},
+		"initials": initials,
+		"year":     func() int { return time.Now().Year() },
+	}
+	base, err := template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/layout/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: parse layouts: %w", err)
+	}
+	r := &renderer{pages: map[string]*template.Template{}}
+	names, err := fs.Glob(templateFS, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range names {
+		t, err := template.Must(base.Clone()).ParseFS(templateFS, p)
+		if err != nil {
+			return nil, fmt.Errorf("web: parse %s: %w", p, err)
+		}
+		r.pages[strings.TrimSuffix(path.Base(p), ".html")] = t
+	}
+	return r, nil
+}
+
+// initials gives the letters shown in the avatar circle.
+func initials(name string) string {
+	var out []rune
+	for _, f := range strings.Fields(name) {
+		for _, c := range f {
+			out = append(out, c)
+			break
+		}
+		if len(out) == 2 {
+			break
+		}
+	}
+	return strings.ToUpper(string(out))
+}
+
+// view is the data every page template receives.
+type view struct {
+	Title     string
+	Business  string
+	CSRF      string
+	Account   *store.Account
+	Admin     *store.Admin
+	Notice    string // a confirmation ("You have been signed out.")
+	Error     string // a problem with the whole form
+	Fields    map[string]string
+	Values    map[string]string
+	RequestID string
+	Demo      bool
+	Version   string
+	Path      string
+	AdminArea bool // the page belongs to the admin console
+	Data      any
+}
+
+// page renders a full page with status into a buffer first, so a template
+// error becomes a clean 500 instead of half a page.
+func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name string, v *view) {
+	t, ok := s.render.pages[name]
+	if !ok {
+		s.serverError(w, r, fmt.Errorf("web: no page template %q", name))
+		return
+	}
+	st := stateOf(r)
+	v.Business = s.Config.BusinessName
+	v.RequestID = requestID(r)
+	v.Demo = s.Config.Demo
+	v.Version = s.Version
+	v.Path = r.URL.Path
+	v.AdminArea = st.admin
+	if v.Account == nil && !st.admin {
+		v.Account = st.account
+	}
+	if v.Admin == nil && st.admin {
+		v.Admin = st.adm
+	}
+	if v.CSRF == "" {
+		v.CSRF = s.Auth.FormToken(formBinding(st))
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name+".html", v); err != nil {
+		s.Log.Error("render", "page", name, "request_id", requestID(r), "err", err)
+		if name != "error" {
+			s.errorPage(w, r, http.StatusInternalServerError, "")
+		} else {
+			http.Error(w, "Internal error", http.StatusInternalServerError)
+		}
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}

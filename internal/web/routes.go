@@ -1,0 +1,48 @@
+package web
+
+import "net/http"
+
+// routes is the one route table. Every URL Portico answers is listed here,
+// with the guard it sits behind; middleware applies to all of them.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+
+	// Operations and assets.
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("GET /static/{hash}/{name...}", s.assets.serve)
+	mux.HandleFunc("GET /favicon.ico", s.favicon)
+
+	// Customers.
+	mux.HandleFunc("GET /{$}", s.requireCustomer(s.showDashboard))
+	mux.HandleFunc("GET /login", s.showLogin)
+	mux.HandleFunc("POST /login", s.submitLogin)
+	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("GET /password/change", s.requireCustomer(s.showPasswordChange))
+	mux.HandleFunc("POST /password/change", s.requireCustomer(s.submitPasswordChange))
+
+	// Admin console.
+	mux.HandleFunc("GET /admin/login", s.showAdminLogin)
+	mux.HandleFunc("POST /admin/login", s.submitAdminLogin)
+	mux.HandleFunc("POST /admin/logout", s.adminLogout)
+	mux.HandleFunc("GET /admin", s.requireAdmin(s.showAdminHome))
+	mux.HandleFunc("GET /admin/{$}", redirectTo("/admin"))
+
+	return chain(mux,
+		withRequestID,
+		s.withClientIP,
+		s.accessLog,
+		s.recoverPanic,
+		s.securityHeaders,
+		s.limitBody,
+		s.crossOrigin,
+		s.loadSession,
+		s.muxErrors,
+	)
+}
+
+func redirectTo(target string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target, http.StatusMovedPermanently)
+	}
+}
