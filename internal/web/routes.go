@@ -28,6 +28,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /admin", s.requireAdmin(s.showAdminHome))
 	mux.HandleFunc("GET /admin/{$}", redirectTo("/admin"))
 
+	s.mux = mux
 	return chain(mux,
 		withRequestID,
 		s.withClientIP,

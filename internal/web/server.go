@@ -39,6 +39,7 @@ type Server struct {
 	render  *renderer
 	assets  *assets
 	handler http.Handler
+	mux     *http.ServeMux
 	cookies cookieNames
 }
 

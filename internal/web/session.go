@@ -79,7 +79,10 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 			}
 		}
 		r = r.WithContext(context.WithValue(ctx, keyState, st))
-		if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions {
+		// Only requests a route will accept need a form token; anything else
+		// gets the mux's 404 or 405, which says more than a 403 would.
+		if _, pattern := s.mux.Handler(r); pattern != "" &&
+			r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions {
 			if !s.checkFormToken(w, r, st) {
 				return
 			}
