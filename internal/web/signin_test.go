@@ -21,7 +21,9 @@ const goodPassword = "river stone lantern morning"
 var tokenRe = regexp.MustCompile(`name="csrf_token" value="[^"]+"`)
 var reqIDRe = regexp.MustCompile(`<code>[0-9a-f]{16}</code>`)
 
-func mask(s string) string { return reqIDRe.ReplaceAllString(tokenRe.ReplaceAllString(s, `csrf`), `<code>id</code>`) }
+func mask(s string) string {
+	return reqIDRe.ReplaceAllString(tokenRe.ReplaceAllString(s, `csrf`), `<code>id</code>`)
+}
 
 func TestSignInFailuresAreIndistinguishable(t *testing.T) {
 	in := apptest.StartSQLite(t)

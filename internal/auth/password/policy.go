@@ -16,10 +16,10 @@ import (
 //  1. Length: at least MinLength and at most MaxLength code points of the
 //     NFKC form (see Normalize), so an emoji or an accented letter counts as
 //     one character.
-//  2. Patterns: the lowercased password is one short unit repeated (a unit
-//     of 1–4 characters repeated at least twice, or any unit repeated at
-//     least three times), or at least half of it is made of runs of four or
-//     more repeated characters, alphabet or digit sequences (ascending or
+//  2. Patterns: the lowercased password is one unit repeated (a unit of 1–4
+//     characters repeated at least twice, or any unit repeated at least
+//     three times; the last copy may be cut short), or more than half of it
+//     is made of runs of four or more repeated characters, alphabet or digit sequences (ascending or
 //     descending, digits wrapping 9→0) or left/right walks along a QWERTY
 //     row. Only ASCII characters take part: attackers' pattern lists are
 //     keyboard-centred, and this keeps a password such as 15 × "🔐", which
@@ -134,15 +134,14 @@ func isSeparator(c rune) bool {
 	return unicode.IsSpace(c) || unicode.IsPunct(c) || unicode.IsSymbol(c)
 }
 
-// smallestPeriod returns the length of the shortest unit that r repeats a
-// whole number of times, or len(r) when r is not a repetition.
+// smallestPeriod returns the shortest d such that every character equals
+// the one d places before it, so r is a unit of length d repeated, possibly
+// ending part-way through the unit ("12121212121212121"). It returns len(r)
+// when r repeats nothing at least twice.
 func smallestPeriod(r []rune) int {
 	n := len(r)
 outer:
-	for d := 1; d <= n/2; d++ {
-		if n%d != 0 {
-			continue
-		}
+	for d := 1; 2*d <= n; d++ {
 		for i := d; i < n; i++ {
 			if r[i] != r[i-d] {
 				continue outer
@@ -168,10 +167,8 @@ func isPatterned(r []rune) bool {
 	if n == 0 {
 		return false
 	}
-	if d := smallestPeriod(r); d < n && hasASCII(r[:d]) {
-		if reps := n / d; (d <= 4 && reps >= 2) || reps >= 3 {
-			return true
-		}
+	if d := smallestPeriod(r); d < n && hasASCII(r[:d]) && (d <= 4 || n >= 3*d) {
+		return true
 	}
 	covered := make([]bool, n)
 	for _, step := range patternSteps {
@@ -183,7 +180,7 @@ func isPatterned(r []rune) bool {
 			count++
 		}
 	}
-	return 2*count >= n
+	return 2*count > n
 }
 
 // stepFunc reports whether b follows a in one particular pattern.
@@ -276,17 +273,15 @@ func isCommon(lower string) bool {
 }
 
 // repeatsCommon reports whether v is a blocklisted word (possibly with
-// digits or punctuation around it) repeated two or more times.
+// digits or punctuation around it) repeated, the last copy possibly cut
+// short.
 func repeatsCommon(v string) bool {
 	r := []rune(v)
 	n := len(r)
 	d := smallestPeriod(r)
-	// Every multiple of the smallest period that divides n is a period too;
+	// Every multiple of the smallest period is a period too, so
 	// "aaaaaaaaaaaaaaaa" repeats both "a" and the listed "aaaaaaaa".
-	for p := d; p < n; p += d {
-		if n%p != 0 {
-			continue
-		}
+	for p := d; 2*p <= n; p += d {
 		unit := string(r[:p])
 		if blocklisted(unit) || blocklisted(strings.TrimFunc(unit, isFiller)) {
 			return true
