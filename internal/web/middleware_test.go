@@ -1,0 +1,104 @@
+package web
+
+import (
+	"github.com/portico-dev/portico/internal/auth"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"testing"
+)
+
+func TestClientAddr(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	cases := []struct {
+		name, remote, xff, cf, want string
+	}{
+		{"DirectPeerIgnoresHeaders", "203.0.113.9:5000", "1.2.3.4", "5.6.7.8", "203.0.113.9"},
+		{"TrustedProxyForwardedFor", "10.1.2.3:443", "198.51.100.7", "", "198.51.100.7"},
+		{"RightmostUntrustedHop", "10.1.2.3:443", "1.1.1.1, 198.51.100.7, 10.9.9.9", "", "198.51.100.7"},
+		{"SpoofedLeftHopIgnored", "10.1.2.3:443", "6.6.6.6, 198.51.100.7", "", "198.51.100.7"},
+		{"CloudflareHeaderFromTrustedProxy", "10.1.2.3:443", "", "192.0.2.44", "192.0.2.44"},
+		{"GarbageForwardedFor", "10.1.2.3:443", "not-an-ip", "", "10.1.2.3"},
+		{"AllHopsTrusted", "10.1.2.3:443", "10.4.4.4", "", "10.4.4.4"},
+		{"IPv6Loopback", "[::1]:80", "2001:db8::1", "", "2001:db8::1"},
+		{"MappedIPv4", "[::ffff:203.0.113.9]:80", "", "", "203.0.113.9"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.RemoteAddr = tc.remote
+			if tc.xff != "" {
+				r.Header.Set("X-Forwarded-For", tc.xff)
+			}
+			if tc.cf != "" {
+				r.Header.Set("CF-Connecting-IP", tc.cf)
+			}
+			if got := clientAddr(r, trusted); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	for next, want := range map[string]string{
+		"/":                             "/",
+		"/projects/7?tab=1":             "/projects/7?tab=1",
+		"//evil.example":                "/x",
+		"/\\evil.example":               "/x",
+		"https://evil":                  "/x",
+		"/%2F%2Fevil":                   "/x",
+		"/%5Cevil":                      "/x",
+		"":                              "/x",
+		"relative":                      "/x",
+		"/a\nb":                         "/x",
+		"/" + strings.Repeat("a", 3000): "/x",
+	} {
+		if got := safeNext(next, "/x"); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", next, got, want)
+		}
+	}
+}
+
+func TestPanicIsAFriendly500AndServingContinues(t *testing.T) {
+	var logs strings.Builder
+	s := &Server{Deps: Deps{Log: slog.New(slog.NewTextHandler(&logs, nil))}}
+	var err error
+	if s.assets, err = loadAssets(); err != nil {
+		t.Fatal(err)
+	}
+	if s.render, err = newRenderer(s.assets); err != nil {
+		t.Fatal(err)
+	}
+	s.Auth = &auth.Service{Secret: []byte("test secret")}
+	h := chain(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/boom" {
+			panic("database exploded: SELECT secret FROM sql")
+		}
+		w.Write([]byte("fine"))
+	}), withRequestID, s.recoverPanic)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/boom", nil))
+	if rec.Code != http.StatusInternalServerError {
+		t.Fatalf("status %d", rec.Code)
+	}
+	body := rec.Body.String()
+	for _, leak := range []string{"exploded", "SELECT", "goroutine", ".go:", "panic"} {
+		if strings.Contains(body, leak) {
+			t.Errorf("500 page leaks %q", leak)
+		}
+	}
+	if id := rec.Header().Get("X-Request-Id"); id == "" || !strings.Contains(body, id) {
+		t.Error("500 page does not show the request id")
+	}
+	if !strings.Contains(logs.String(), "database exploded") {
+		t.Error("panic not logged")
+	}
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/ok", nil))
+	if rec.Code != 200 || rec.Body.String() != "fine" {
+		t.Errorf("after a panic: %d %q", rec.Code, rec.Body.String())
+	}
+}
