@@ -264,4 +264,3 @@ func TestThemeToggleIsRemembered(t *testing.T) {
 	}
 	b.checkPage("theme toggle")
 }
-

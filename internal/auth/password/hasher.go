@@ -230,7 +230,7 @@ func (h *Hasher) acquire(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-t.C:
-		return nil
+		return ErrBusy
 	}
 }
 

@@ -19,11 +19,12 @@ import (
 //  2. Patterns: the lowercased password is one unit repeated (a unit of 1–4
 //     characters repeated at least twice, or any unit repeated at least
 //     three times; the last copy may be cut short), or more than half of it
-//     is made of runs of four or more repeated characters, alphabet or digit sequences (ascending or
-//     descending, digits wrapping 9→0) or left/right walks along a QWERTY
-//     row. Only ASCII characters take part: attackers' pattern lists are
-//     keyboard-centred, and this keeps a password such as 15 × "🔐", which
-//     the project's security bar accepts, from being refused.
+//     is made of runs of four or more repeated characters, alphabet or digit
+//     sequences (ascending or descending, digits wrapping 9→0) or left/right
+//     walks along a QWERTY row. Only ASCII takes part: runs are made of ASCII
+//     characters, and a repeated unit counts only if it contains one. Guessing
+//     tools' patterns are keyboard-centred, and this keeps a password such as
+//     15 × "🔐", which the project's security bar accepts, from being refused.
 //  3. Blocklist: the password, its core (leading and trailing digits,
 //     spaces, punctuation and symbols removed), or the core with inner
 //     spaces and punctuation removed is a common password, or is a common
