@@ -144,7 +144,8 @@ func signIn(b *browser, base, path, loginField, login string) {
 		chromedp.SendKeys(`#login`, login, chromedp.ByQuery),
 		chromedp.SendKeys(`#password`, pw, chromedp.ByQuery),
 		chromedp.Click(`button[type=submit]`, chromedp.ByQuery),
-		chromedp.WaitReady(`main`, chromedp.ByQuery),
+		// The sign-in page has gone once the browser has followed the redirect.
+		chromedp.WaitNotPresent(`#login`, chromedp.ByQuery),
 	)
 }
 
