@@ -2,8 +2,15 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"os"
+	"strings"
 	"time"
+
+	"github.com/portico-dev/portico/internal/catalog"
+	"github.com/portico-dev/portico/internal/dataset"
+	"github.com/portico-dev/portico/internal/source"
 
 	"github.com/portico-dev/portico/internal/config"
 	"github.com/portico-dev/portico/internal/store"
@@ -50,9 +57,77 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 			ok("portal database (%s) answers, schema version %d", where, v)
 		}
 	}
+	problems += checkData(ctx, e, cfg)
 	if problems > 0 {
 		return fmt.Errorf("%d problem(s) found", problems)
 	}
 	fmt.Fprintln(e.stdout, "All checks passed.")
 	return nil
+}
+
+// checkData loads the datasets file, reaches every source and runs every
+// dataset's query with a row limit, reporting each on its own line.
+func checkData(ctx context.Context, e *env, cfg config.Config) int {
+	if cfg.ConfigPath == "" {
+		fmt.Fprintln(e.stdout, "SKIP  datasets: PORTICO_CONFIG is not set, so the portal has no data pages")
+		return 0
+	}
+	cat, err := catalog.Load(cfg.ConfigPath, os.LookupEnv)
+	if err != nil {
+		fmt.Fprintf(e.stdout, "FAIL  datasets file %s:\n      %s\n", cfg.ConfigPath, strings.ReplaceAll(err.Error(), "\n", "\n      "))
+		return 1
+	}
+	fmt.Fprintf(e.stdout, "OK    datasets file %s (%d source(s), %d dataset(s))\n", cfg.ConfigPath, len(cat.Sources), len(cat.Datasets))
+	problems := 0
+	sources := map[string]*source.Source{}
+	for _, sc := range cat.Sources {
+		src, err := source.Open(sc)
+		if err != nil {
+			fmt.Fprintf(e.stdout, "FAIL  source %s (%s): %v\n", sc.Name, sc.Driver, err)
+			problems++
+			continue
+		}
+		defer src.Close()
+		start := time.Now()
+		pctx, cancel := context.WithTimeout(ctx, sc.ConnectTimeout+5*time.Second)
+		err = src.Ping(pctx)
+		cancel()
+		if err != nil {
+			fmt.Fprintf(e.stdout, "FAIL  source %s (%s): %v\n", sc.Name, sc.Driver, err)
+			problems++
+			continue
+		}
+		fmt.Fprintf(e.stdout, "OK    source %s (%s) answered in %s\n", sc.Name, sc.Driver, time.Since(start).Round(time.Millisecond))
+		sources[sc.Name] = src
+	}
+	for _, d := range cat.Datasets {
+		src, ok := sources[d.Source]
+		if !ok {
+			fmt.Fprintf(e.stdout, "FAIL  dataset %s: its source %s is not reachable\n", d.Name, d.Source)
+			problems++
+			continue
+		}
+		q, args, err := source.ScopedQuery(src.Dialect(), d.SQL, d.CustomerColumn, true, nil)
+		if err == nil {
+			q = src.Dialect().Limit(q, 1000)
+		}
+		start := time.Now()
+		var n int
+		if err == nil {
+			err = src.Query(ctx, q, args, func(rows *sql.Rows) error {
+				snap, err := dataset.Build(d, rows, time.Now())
+				if snap != nil {
+					n = snap.Len()
+				}
+				return err
+			})
+		}
+		if err != nil {
+			fmt.Fprintf(e.stdout, "FAIL  dataset %s: %v\n", d.Name, err)
+			problems++
+			continue
+		}
+		fmt.Fprintf(e.stdout, "OK    dataset %s: %d row(s) read (limit 1000) in %s\n", d.Name, n, time.Since(start).Round(time.Millisecond))
+	}
+	return problems
 }

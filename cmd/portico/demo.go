@@ -18,6 +18,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 			"a demo admin and demo customer accounts with published passwords) and serves it.\n"+
 			"Run it again to reuse the same directory. Not for real customers.")
 	dir := fs.String("data-dir", "portico-demo", "directory for the demo's database and secret key")
+	rows := fs.Int("rows", 20000, "inventory lines in the demo ERP (benchmarks use 100000 and 1000000)")
 	addr := fs.String("addr", ":5001", "address to listen on")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -38,6 +39,14 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	if cfg.SecretKey, err = demo.SecretKey(*dir); err != nil {
 		return err
+	}
+	if *rows < 1 || *rows > 10_000_000 {
+		fmt.Fprintln(e.stderr, "--rows must be between 1 and 10000000")
+		return errUsage
+	}
+	fmt.Fprintf(e.stderr, "Preparing the demo ERP (%d inventory lines)…\n", *rows)
+	if cfg.ConfigPath, err = demo.PrepareERP(ctx, *dir, *rows); err != nil {
+		return fmt.Errorf("prepare the demo ERP: %w", err)
 	}
 	_, port, err := net.SplitHostPort(*addr)
 	if err != nil {
@@ -69,11 +78,12 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
   Admin console     %s/admin/login
     %-34s %s
 
+  Datasets file:  %s (a worked example; edit it and restart)
   Data directory: %s (delete it to start over)
   Press Ctrl+C to stop.
 
 `, cfg.BaseURL, cfg.BaseURL, demo.CustomerEmail, demo.CustomerPassword, demo.AllEmail, demo.AllPassword,
-		cfg.BaseURL, demo.AdminUsername, demo.AdminPassword, abs)
+		cfg.BaseURL, demo.AdminUsername, demo.AdminPassword, cfg.ConfigPath, abs)
 	<-ctx.Done()
 	return a.Close()
 }

@@ -117,14 +117,14 @@ func TestMigrateAndCheck(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stdout, "FAIL") || !strings.Contains(r.stdout, "PORTICO_SECRET_KEY") {
 		t.Errorf("check without a key: %+v", r)
 	}
-	if r := runCmd(t, "", "migrate"); r.code != 0 || !strings.Contains(r.stdout, "1 migration(s) applied") {
+	if r := runCmd(t, "", "migrate"); r.code != 0 || strings.Contains(r.stdout, " 0 migration(s) applied") || !strings.Contains(r.stdout, "migration(s) applied") {
 		t.Errorf("migrate: %+v", r)
 	}
 	if r := runCmd(t, "", "migrate"); r.code != 0 || !strings.Contains(r.stdout, "0 migration(s) applied") {
 		t.Errorf("second migrate: %+v", r)
 	}
 	t.Setenv("PORTICO_SECRET_KEY", strings.Repeat("k", 40))
-	if r := runCmd(t, "", "check"); r.code != 0 || !strings.Contains(r.stdout, "schema version 1") {
+	if r := runCmd(t, "", "check"); r.code != 0 || !strings.Contains(r.stdout, "answers, schema version") {
 		t.Errorf("check: %+v", r)
 	}
 	t.Setenv("PORTICO_DATABASE_URL", "postgres://nobody:s3cretpw@127.0.0.1:1/none?connect_timeout=2")

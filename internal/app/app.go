@@ -18,8 +18,10 @@ import (
 	"github.com/portico-dev/portico/internal/audit"
 	"github.com/portico-dev/portico/internal/auth"
 	"github.com/portico-dev/portico/internal/auth/password"
+	"github.com/portico-dev/portico/internal/catalog"
 	"github.com/portico-dev/portico/internal/clock"
 	"github.com/portico-dev/portico/internal/config"
+	"github.com/portico-dev/portico/internal/customerdata"
 	"github.com/portico-dev/portico/internal/store"
 	"github.com/portico-dev/portico/internal/web"
 )
@@ -34,6 +36,8 @@ type Options struct {
 	LogOutput    io.Writer // where the default logger writes; nil: stderr
 	HashParams   *password.Params
 	DemoAccounts []web.DemoAccount
+	// Catalog replaces the datasets file (the demo passes its preset).
+	Catalog *catalog.Catalog
 }
 
 // App is one running Portico instance.
@@ -42,6 +46,7 @@ type App struct {
 	Store  *store.Store
 	Auth   *auth.Service
 	Web    *web.Server
+	Data   *customerdata.Service
 	Log    *slog.Logger
 	Clock  clock.Clock
 
@@ -107,7 +112,11 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	a.Web, err = web.New(web.Deps{Config: cfg, Store: st, Auth: a.Auth, Log: a.Log, Clock: a.Clock,
+	if err := a.openData(ctx, o.Catalog); err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.Web, err = web.New(web.Deps{Config: cfg, Store: st, Auth: a.Auth, Log: a.Log, Clock: a.Clock, Data: a.Data,
 		DemoAccounts: o.DemoAccounts, Version: Version})
 	if err != nil {
 		st.Close()
@@ -120,10 +129,20 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 // brings its password hash up to date, so an operator can always get in
 // without a default password existing anywhere.
 func (a *App) bootstrapAdmin(ctx context.Context) error {
-	name, hash := a.Config.AdminUsername, a.Config.AdminPasswordHash
-	if name == "" {
+	if a.Config.AdminUsername == "" {
 		return nil
 	}
+	err := a.upsertBootstrapAdmin(ctx)
+	if errors.Is(err, store.ErrConflict) {
+		// Another instance starting at the same moment created it first;
+		// the second pass finds it and brings it up to date.
+		err = a.upsertBootstrapAdmin(ctx)
+	}
+	return err
+}
+
+func (a *App) upsertBootstrapAdmin(ctx context.Context) error {
+	name, hash := a.Config.AdminUsername, a.Config.AdminPasswordHash
 	now := a.Clock.Now()
 	return a.Store.InTx(ctx, func(tx *store.Tx) error {
 		existing, err := tx.LocalAdminByUsername(ctx, name)
@@ -148,6 +167,10 @@ func (a *App) bootstrapAdmin(ctx context.Context) error {
 			return err
 		}
 		if err := tx.SetAdminActive(ctx, existing.ID, true, now); err != nil {
+			return err
+		}
+		// A rotated credential must lock out whoever held the old one.
+		if _, err := tx.DeleteSessionsOf(ctx, store.KindAdmin, existing.ID, 0); err != nil {
 			return err
 		}
 		a.Log.Info("bootstrap admin password updated from the environment", "username", existing.Username)
@@ -222,6 +245,7 @@ func (a *App) Close() error {
 		a.stop = nil
 	}
 	a.wg.Wait()
+	a.closeSources()
 	if a.Store != nil {
 		err = errors.Join(err, a.Store.Close())
 		a.Store = nil
@@ -255,3 +279,5 @@ func (a *App) sweep(ctx context.Context) {
 		}
 	}
 }
+
+func lookupEnv(name string) (string, bool) { return os.LookupEnv(name) }

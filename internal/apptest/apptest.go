@@ -19,6 +19,7 @@ import (
 
 	"github.com/portico-dev/portico/internal/app"
 	"github.com/portico-dev/portico/internal/auth/password"
+	"github.com/portico-dev/portico/internal/catalog"
 	"github.com/portico-dev/portico/internal/clock"
 	"github.com/portico-dev/portico/internal/config"
 	"github.com/portico-dev/portico/internal/store"
@@ -66,6 +67,17 @@ func Config(tb testing.TB, target storetest.Target) config.Config {
 // given, so two instances agree on the time).
 func Start(tb testing.TB, target storetest.Target, fake *clock.Fake, opts ...Option) *Instance {
 	tb.Helper()
+	return start(tb, target, fake, nil, opts...)
+}
+
+// StartWithCatalog starts an App whose sources and datasets come from cat.
+func StartWithCatalog(tb testing.TB, cat *catalog.Catalog, opts ...Option) *Instance {
+	tb.Helper()
+	return start(tb, storetest.SQLite(tb), nil, cat, opts...)
+}
+
+func start(tb testing.TB, target storetest.Target, fake *clock.Fake, cat *catalog.Catalog, opts ...Option) *Instance {
+	tb.Helper()
 	cfg := Config(tb, target)
 	for _, o := range opts {
 		o(&cfg)
@@ -76,7 +88,7 @@ func Start(tb testing.TB, target storetest.Target, fake *clock.Fake, opts ...Opt
 	logs := &strings.Builder{}
 	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	params := FastHash
-	a, err := app.New(context.Background(), cfg, app.Options{Clock: fake, Logger: logger, HashParams: &params})
+	a, err := app.New(context.Background(), cfg, app.Options{Clock: fake, Logger: logger, HashParams: &params, Catalog: cat})
 	if err != nil {
 		tb.Fatalf("start app: %v", err)
 	}

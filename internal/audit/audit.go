@@ -28,6 +28,7 @@ const (
 	AdminCreated    Action = "admin_created"
 	AdminPassword   Action = "admin_password_set"
 	CSRFRejected    Action = "csrf_rejected"
+	DataExported    Action = "data_exported"
 )
 
 // Actor is who did something.

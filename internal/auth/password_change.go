@@ -13,6 +13,10 @@ import (
 // ErrWrongCurrentPassword means the "current password" field did not match.
 var ErrWrongCurrentPassword = errors.New("auth: current password is wrong")
 
+// ErrTooManyAttempts means the current password was guessed wrong too often;
+// the account's sign-in lock applies.
+var ErrTooManyAttempts = errors.New("auth: too many wrong current passwords")
+
 // ErrSamePassword means the new password equals the one it replaces, which
 // would defeat a forced change after a temporary password.
 var ErrSamePassword = &password.PolicyError{Reason: "Choose a password different from your current one."}
@@ -24,10 +28,31 @@ var ErrSamePassword = &password.PolicyError{Reason: "Choose a password different
 // flag, ends every session of the account, revokes outstanding links and
 // starts a fresh session, whose token it returns.
 func (s *Service) ChangeCustomerPassword(ctx context.Context, acct *store.Account, current *string, newPw, ip, userAgent string) (string, error) {
-	if current != nil && !s.VerifyPassword(ctx, acct.PasswordHash, *current) {
-		s.Audit.Record(ctx, s.Store, audit.PasswordChanged, audit.Actor{Kind: store.KindCustomer, ID: acct.ID, Label: acct.Email},
-			audit.Target{Kind: store.KindCustomer, ID: strconv.FormatInt(acct.ID, 10), Label: acct.Email}, map[string]any{"outcome": "wrong current password"})
-		return "", ErrWrongCurrentPassword
+	target := audit.Target{Kind: store.KindCustomer, ID: strconv.FormatInt(acct.ID, 10), Label: acct.Email}
+	if current != nil {
+		// Someone holding a stolen session must not be able to guess the
+		// current password without limit: wrong guesses count against the
+		// same lock as sign-in.
+		now := s.Clock.Now()
+		bucket := accountBucket(store.KindCustomer, acct.ID)
+		count, locked, err := s.Store.ThrottleHit(ctx, bucket, now, s.Throttle.Window)
+		if err != nil {
+			return "", err
+		}
+		if locked != nil || count > s.Throttle.MaxFailures {
+			return "", ErrTooManyAttempts
+		}
+		if !s.VerifyPassword(ctx, acct.PasswordHash, *current) {
+			s.Audit.Record(ctx, s.Store, audit.PasswordChanged, audit.Actor{Kind: store.KindCustomer, ID: acct.ID, Label: acct.Email},
+				target, map[string]any{"outcome": "wrong current password"})
+			if err := s.lockIfDue(ctx, bucket, count, now, store.KindCustomer, target); err != nil {
+				return "", err
+			}
+			return "", ErrWrongCurrentPassword
+		}
+		if err := s.Store.ThrottleReset(ctx, bucket); err != nil {
+			return "", err
+		}
 	}
 	if err := s.Policy.Check(newPw, acct.Email, acct.Username, acct.FirstName, acct.LastName); err != nil {
 		return "", err
@@ -56,8 +81,7 @@ func (s *Service) ChangeCustomerPassword(ctx context.Context, acct *store.Accoun
 			return err
 		}
 		return s.Audit.Record(ctx, tx, audit.PasswordChanged, audit.Actor{Kind: store.KindCustomer, ID: acct.ID, Label: acct.Email},
-			audit.Target{Kind: store.KindCustomer, ID: strconv.FormatInt(acct.ID, 10), Label: acct.Email},
-			map[string]any{"forced": current == nil, "sessions_ended": ended})
+			target, map[string]any{"forced": current == nil, "sessions_ended": ended})
 	})
 	if err != nil {
 		return "", err

@@ -10,7 +10,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/portico-dev/portico/internal/store"
@@ -21,8 +20,11 @@ import (
 var ErrNoSession = errors.New("auth: no session")
 
 // touchEvery limits how often last-seen is written, to spare the database a
-// write on every request; idle expiry is accurate to this much.
+// write on every request; idle expiry is accurate to this much. touchGap
+// shortens it for very short idle timeouts.
 const touchEvery = time.Minute
+
+func touchGap(idle time.Duration) time.Duration { return min(touchEvery, idle/10) }
 
 // maxTokenLen bounds what a cookie may carry before it is even hashed.
 const maxTokenLen = 64
@@ -86,7 +88,7 @@ func (s *Service) ResolveSession(ctx context.Context, kind, token, ip, userAgent
 		return nil, ErrNoSession
 	}
 	userAgent = truncate(userAgent, 400)
-	if now.Sub(sess.LastSeenAt) >= touchEvery || ip != sess.ClientIP {
+	if now.Sub(sess.LastSeenAt) >= touchGap(p.Idle) || ip != sess.ClientIP {
 		if err := s.Store.TouchSession(ctx, sess.ID, now, ip, userAgent); err != nil {
 			return nil, err
 		}
@@ -142,9 +144,4 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n]
-}
-
-// String describes a session for logs without its token.
-func describe(sess *store.Session) string {
-	return fmt.Sprintf("%s session %d of %d", sess.Kind, sess.ID, sess.PrincipalID)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -103,9 +104,11 @@ func (s *Service) SignInAdmin(ctx context.Context, login, pw, ip, userAgent stri
 	return res, nil
 }
 
-// signIn is the one sign-in path for both kinds. Every failure costs exactly
-// one password hash, so unknown users cannot be told from known ones by
-// timing, and answers ErrInvalidCredentials.
+// signIn is the one sign-in path for both kinds. Every failure that gets
+// past the client-address limit costs exactly one password hash, so unknown
+// users cannot be told from known ones by timing, and answers
+// ErrInvalidCredentials (or password.ErrBusy for everyone alike when the
+// hasher is saturated).
 func (s *Service) signIn(ctx context.Context, kind, login, pw, ip, userAgent string,
 	lookup func() (*principal, error),
 	rehash func(ctx context.Context, id int64, old, fresh string) error,
@@ -113,43 +116,52 @@ func (s *Service) signIn(ctx context.Context, kind, login, pw, ip, userAgent str
 ) (*SignInResult, error) {
 	now := s.Clock.Now()
 	norm := strings.ToLower(strings.TrimSpace(login))
-	acctBucket, ipBucket := kind+":"+norm, "ip:"+ip
-	fail := func(reason string, target audit.Target) (*SignInResult, error) {
+	target := audit.Target{Kind: kind, Label: norm}
+	fail := func(reason string) (*SignInResult, error) {
 		s.Audit.Record(ctx, s.Store, audit.SignInFailed, audit.Actor{Kind: "anonymous", Label: truncate(norm, 200)}, target,
 			map[string]any{"kind": kind, "reason": reason})
 		return nil, ErrInvalidCredentials
 	}
 
-	// Count the attempt before checking it, so parallel guesses cannot
-	// overshoot the limit.
-	ipCount, _, err := s.Store.ThrottleHit(ctx, ipBucket, now, s.Throttle.Window)
+	// The client-address limit comes first and costs no hash, so a blocked
+	// address can neither push accounts towards a lock nor fill the hasher.
+	ipCount, _, err := s.Store.ThrottleHit(ctx, ipBucket(ip), now, s.Throttle.Window)
 	if err != nil {
 		return nil, err
-	}
-	acctCount, lockedUntil, err := s.Store.ThrottleHit(ctx, acctBucket, now, s.Throttle.Window)
-	if err != nil {
-		return nil, err
-	}
-	if lockedUntil != nil || acctCount > s.Throttle.MaxFailures {
-		s.Hasher.DummyVerify(ctx, pw)
-		return fail("locked", audit.Target{Kind: kind, Label: norm})
 	}
 	if ipCount > s.Throttle.MaxFailuresPerIP {
-		s.Hasher.DummyVerify(ctx, pw)
-		return fail("client address throttled", audit.Target{Kind: kind, Label: norm})
+		return fail("client address throttled")
 	}
 
 	p, err := lookup()
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
+	// Count against the account itself, whichever name (email or username)
+	// was typed; unknown names get a counter of their own so they lock
+	// exactly like real ones.
+	bucket := kind + ":name:" + norm
+	if p != nil {
+		bucket = accountBucket(kind, p.id)
+		target.ID = strconv.FormatInt(p.id, 10)
+	}
+	count, lockedUntil, err := s.Store.ThrottleHit(ctx, bucket, now, s.Throttle.Window)
+	if err != nil {
+		return nil, err
+	}
+	if lockedUntil != nil || count > s.Throttle.MaxFailures {
+		if err := s.Hasher.DummyVerify(ctx, pw); err != nil {
+			return nil, err
+		}
+		return fail("locked")
+	}
+
 	var ok, needsRehash bool
-	switch {
-	case p == nil:
-		s.Hasher.DummyVerify(ctx, pw)
-	case p.hash == "":
-		s.Hasher.DummyVerify(ctx, pw)
-	default:
+	if p == nil || p.hash == "" {
+		if err := s.Hasher.DummyVerify(ctx, pw); err != nil {
+			return nil, err
+		}
+	} else {
 		ok, needsRehash, err = s.Hasher.Verify(ctx, p.hash, pw)
 		if errors.Is(err, password.ErrBusy) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, err
@@ -161,7 +173,6 @@ func (s *Service) signIn(ctx context.Context, kind, login, pw, ip, userAgent str
 	}
 	if !ok || !p.active {
 		reason := "wrong password"
-		target := audit.Target{Kind: kind, Label: norm}
 		switch {
 		case p == nil:
 			reason = "unknown user"
@@ -170,18 +181,10 @@ func (s *Service) signIn(ctx context.Context, kind, login, pw, ip, userAgent str
 		case ok && !p.active:
 			reason = "inactive"
 		}
-		if p != nil {
-			target.ID = strconv.FormatInt(p.id, 10)
+		if err := s.lockIfDue(ctx, bucket, count, now, kind, target); err != nil {
+			return nil, err
 		}
-		if acctCount >= s.Throttle.MaxFailures {
-			until := now.Add(s.Throttle.Lockout)
-			if err := s.Store.ThrottleLock(ctx, acctBucket, until); err != nil {
-				return nil, err
-			}
-			s.Audit.Record(ctx, s.Store, audit.Lockout, audit.System, target,
-				map[string]any{"kind": kind, "failures": acctCount, "until": until.Format(time.RFC3339)})
-		}
-		return fail(reason, target)
+		return fail(reason)
 	}
 
 	if needsRehash {
@@ -191,10 +194,10 @@ func (s *Service) signIn(ctx context.Context, kind, login, pw, ip, userAgent str
 			}
 		}
 	}
-	if err := s.Store.ThrottleReset(ctx, acctBucket); err != nil {
+	if err := s.Store.ThrottleReset(ctx, bucket); err != nil {
 		return nil, err
 	}
-	if err := s.Store.ThrottleForgive(ctx, ipBucket); err != nil {
+	if err := s.Store.ThrottleForgive(ctx, ipBucket(ip)); err != nil {
 		return nil, err
 	}
 	res := &SignInResult{}
@@ -215,6 +218,35 @@ func (s *Service) signIn(ctx context.Context, kind, login, pw, ip, userAgent str
 	return res, nil
 }
 
+// lockIfDue locks a bucket whose failure count has reached the limit, and
+// records the lockout.
+func (s *Service) lockIfDue(ctx context.Context, bucket string, count int, now time.Time, kind string, target audit.Target) error {
+	if count < s.Throttle.MaxFailures {
+		return nil
+	}
+	until := now.Add(s.Throttle.Lockout)
+	if err := s.Store.ThrottleLock(ctx, bucket, until); err != nil {
+		return err
+	}
+	s.Audit.Record(ctx, s.Store, audit.Lockout, audit.System, target,
+		map[string]any{"kind": kind, "failures": count, "until": until.Format(time.RFC3339)})
+	return nil
+}
+
+// accountBucket names the throttle counter of one account or admin.
+func accountBucket(kind string, id int64) string { return kind + ":id:" + strconv.FormatInt(id, 10) }
+
+// ipBucket names the throttle counter of a client address. IPv6 clients are
+// counted per /64, the block one customer line usually gets, so rotating
+// through one's own addresses does not escape the limit.
+func ipBucket(ip string) string {
+	if a, err := netip.ParseAddr(ip); err == nil && a.Is6() && !a.Is4In6() {
+		p, _ := a.Prefix(64)
+		return "ip:" + p.String()
+	}
+	return "ip:" + ip
+}
+
 // VerifyPassword checks a password against a stored hash with the shared,
 // bounded hasher (for "current password" fields).
 func (s *Service) VerifyPassword(ctx context.Context, hash, pw string) bool {
@@ -232,10 +264,15 @@ func (s *Service) VerifyPassword(ctx context.Context, hash, pw string) bool {
 func (s *Service) RefuseSignIn(ctx context.Context, kind, login, pw, ip, reason string) error {
 	norm := strings.ToLower(strings.TrimSpace(login))
 	now := s.Clock.Now()
-	if _, _, err := s.Store.ThrottleHit(ctx, "ip:"+ip, now, s.Throttle.Window); err != nil {
+	count, _, err := s.Store.ThrottleHit(ctx, ipBucket(ip), now, s.Throttle.Window)
+	if err != nil {
 		return err
 	}
-	s.Hasher.DummyVerify(ctx, pw)
+	if count <= s.Throttle.MaxFailuresPerIP {
+		if err := s.Hasher.DummyVerify(ctx, pw); err != nil {
+			return err
+		}
+	}
 	s.Audit.Record(ctx, s.Store, audit.SignInFailed, audit.Actor{Kind: "anonymous", Label: truncate(norm, 200)},
 		audit.Target{Kind: kind, Label: norm}, map[string]any{"kind": kind, "reason": reason})
 	return ErrInvalidCredentials

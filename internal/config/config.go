@@ -50,6 +50,10 @@ type Config struct {
 	// TrustedProxies are the peers whose X-Forwarded-For and
 	// CF-Connecting-IP headers are believed (PORTICO_TRUSTED_PROXIES).
 	TrustedProxies []netip.Prefix
+	// ClientIPHeader is the header trusted proxies put the client address
+	// in: X-Forwarded-For (default) or a single-address header such as
+	// CF-Connecting-IP (PORTICO_CLIENT_IP_HEADER).
+	ClientIPHeader string
 	// PasswordMinLength is the shortest password accepted, in characters
 	// (PORTICO_PASSWORD_MIN_LENGTH).
 	PasswordMinLength int
@@ -75,6 +79,12 @@ type Config struct {
 	LogLevel  string
 	// MaxBodyBytes caps every request body (PORTICO_MAX_BODY_BYTES).
 	MaxBodyBytes int64
+	// ConfigPath is the datasets file declaring sources and datasets
+	// (PORTICO_CONFIG); empty means no customer data pages.
+	ConfigPath string
+	// DatasetMemory bounds the memory snapshots may use, in bytes
+	// (PORTICO_DATASET_MEMORY_MB, in MiB).
+	DatasetMemory int64
 	// ShutdownTimeout is how long serve waits for requests in flight when it
 	// is told to stop (PORTICO_SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
@@ -103,6 +113,7 @@ var Vars = []Var{
 	{"PORTICO_ADMIN_SESSION_IDLE", "15m", "Idle timeout of admin sessions.", false},
 	{"PORTICO_ADMIN_SESSION_ABSOLUTE", "8h", "Absolute lifetime of admin sessions.", false},
 	{"PORTICO_TRUSTED_PROXIES", "(none)", "Comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For / CF-Connecting-IP headers are trusted.", false},
+	{"PORTICO_CLIENT_IP_HEADER", "X-Forwarded-For", "Header the trusted proxies put the client address in: X-Forwarded-For, or a single-address header such as CF-Connecting-IP or X-Real-IP.", false},
 	{"PORTICO_PASSWORD_MIN_LENGTH", "15", "Shortest password accepted, in characters (8 to 64).", false},
 	{"PORTICO_LOGIN_MAX_FAILURES", "10", "Failed sign-ins for one account within the window that lock it.", false},
 	{"PORTICO_LOGIN_WINDOW", "15m", "Window in which failed sign-ins are counted.", false},
@@ -114,6 +125,8 @@ var Vars = []Var{
 	{"PORTICO_LOG_FORMAT", "text", "text or json.", false},
 	{"PORTICO_LOG_LEVEL", "info", "debug, info, warn or error.", false},
 	{"PORTICO_MAX_BODY_BYTES", "1048576", "Largest request body accepted, in bytes.", false},
+	{"PORTICO_CONFIG", "(none)", "Path of the datasets file that declares ERP sources and datasets (see docs/datasets.md).", false},
+	{"PORTICO_DATASET_MEMORY_MB", "512", "Memory budget for dataset snapshots, in MiB; the least recently used are dropped beyond it.", false},
 	{"PORTICO_SHUTDOWN_TIMEOUT", "20s", "How long serve lets requests in flight finish when stopping.", false},
 }
 
@@ -161,6 +174,7 @@ func Parse(get Lookup) (Config, error) {
 		AdminSessionIdle:      p.dur("PORTICO_ADMIN_SESSION_IDLE", 15*time.Minute),
 		AdminSessionAbsolute:  p.dur("PORTICO_ADMIN_SESSION_ABSOLUTE", 8*time.Hour),
 		PasswordMinLength:     p.int("PORTICO_PASSWORD_MIN_LENGTH", 15),
+		ClientIPHeader:        p.str("PORTICO_CLIENT_IP_HEADER", "X-Forwarded-For"),
 		LoginMaxFailures:      p.int("PORTICO_LOGIN_MAX_FAILURES", 10),
 		LoginWindow:           p.dur("PORTICO_LOGIN_WINDOW", 15*time.Minute),
 		LoginLockout:          p.dur("PORTICO_LOGIN_LOCKOUT", 15*time.Minute),
@@ -172,6 +186,8 @@ func Parse(get Lookup) (Config, error) {
 		LogLevel:              p.str("PORTICO_LOG_LEVEL", "info"),
 		MaxBodyBytes:          int64(p.int("PORTICO_MAX_BODY_BYTES", 1<<20)),
 		ShutdownTimeout:       p.dur("PORTICO_SHUTDOWN_TIMEOUT", 20*time.Second),
+		ConfigPath:            p.str("PORTICO_CONFIG", ""),
+		DatasetMemory:         int64(p.int("PORTICO_DATASET_MEMORY_MB", 512)) << 20,
 	}
 	if _, ok := get("PORTICO_SESSION_ABSOLUTE"); !ok {
 		if v, ok := get("SESSION_HOURS"); ok {
@@ -254,6 +270,9 @@ func (c Config) Validate(forServe bool) error {
 	case "debug", "info", "warn", "error":
 	default:
 		bad("PORTICO_LOG_LEVEL", fmt.Sprintf("is %q: use debug, info, warn or error", c.LogLevel))
+	}
+	if c.DatasetMemory < 16<<20 {
+		bad("PORTICO_DATASET_MEMORY_MB", "must be at least 16")
 	}
 	if c.MaxBodyBytes < 1024 {
 		bad("PORTICO_MAX_BODY_BYTES", "must be at least 1024")

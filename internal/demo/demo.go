@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/portico-dev/portico/internal/auth/password"
+	"github.com/portico-dev/portico/internal/catalog"
+	"github.com/portico-dev/portico/internal/erpdemo"
 	"github.com/portico-dev/portico/internal/store"
 	"github.com/portico-dev/portico/internal/web"
 )
@@ -43,11 +45,29 @@ func Accounts() []web.DemoAccount {
 	}
 }
 
-// Customers are the demo ERP's customers known to the portal.
-var Customers = []string{
-	"Alder & Finch Outfitters", "Bluewater Marine Supply", "Cobalt Coffee Roasters", "Dunmore Pharma",
-	"Evergreen Garden Co.", "Foxglove Cosmetics",
+// PrepareERP creates (or reuses) the demo ERP database in dir and writes
+// the datasets file that reads it, unless one is already there (so edits to
+// the worked example survive a restart). It returns the file's path.
+func PrepareERP(ctx context.Context, dir string, rows int) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	erp := filepath.Join(dir, "erp.db")
+	if _, err := erpdemo.CreateSQLite(ctx, erp, erpdemo.Options{InventoryRows: rows}); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "datasets.toml")
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		abs, _ := filepath.Abs(erp)
+		if err := os.WriteFile(path, []byte(catalog.DemoFile(abs)), 0o600); err != nil {
+			return "", err
+		}
+	}
+	return path, nil
 }
+
+// Customers are the demo ERP's customers the demo accounts are scoped to.
+var Customers = erpdemo.CustomerKeys()
 
 // SecretKey returns the demo data directory's secret key, creating it the
 // first time.

@@ -5,7 +5,12 @@
 // ERP is down instead of piling requests up on it.
 package source
 
-import "time"
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
 
 // Drivers are the ERP engines a source can use.
 var Drivers = []string{"sqlserver", "postgres", "mysql", "sqlite"}
@@ -32,4 +37,69 @@ type Config struct {
 	// a SELECT returning the customer key first and, optionally, a display
 	// name second.
 	CustomersSQL string
+}
+
+// The defaults Open applies to a Config's zero values.
+const (
+	// DefaultQueryTimeout is the deadline of every query.
+	DefaultQueryTimeout = 10 * time.Second
+	// DefaultConnectTimeout bounds opening a connection.
+	DefaultConnectTimeout = 3 * time.Second
+	// DefaultMaxOpenConns bounds each source's pool.
+	DefaultMaxOpenConns = 10
+	// DefaultBreakerFailures consecutive failures open the breaker.
+	DefaultBreakerFailures = 5
+	// DefaultBreakerCooldown is how long an open breaker answers at once.
+	DefaultBreakerCooldown = 30 * time.Second
+)
+
+// WithDefaults returns c with the defaults in place of zero values, as Open
+// uses it; the configuration reference and `portico check` show these.
+func (c Config) WithDefaults() Config {
+	if c.QueryTimeout == 0 {
+		c.QueryTimeout = DefaultQueryTimeout
+	}
+	if c.ConnectTimeout == 0 {
+		c.ConnectTimeout = DefaultConnectTimeout
+	}
+	if c.MaxOpenConns == 0 {
+		c.MaxOpenConns = DefaultMaxOpenConns
+	}
+	if c.BreakerFailures == 0 {
+		c.BreakerFailures = DefaultBreakerFailures
+	}
+	if c.BreakerCooldown == 0 {
+		c.BreakerCooldown = DefaultBreakerCooldown
+	}
+	return c
+}
+
+// normalize applies the defaults and refuses what Open cannot use, saying
+// what to fix.
+func (c Config) normalize() (Config, error) {
+	c = c.WithDefaults()
+	if !slices.Contains(Drivers, c.Driver) {
+		return c, fmt.Errorf("source %q: unknown driver %q: use one of %s", c.Name, c.Driver, strings.Join(Drivers, ", "))
+	}
+	if strings.TrimSpace(c.DSN) == "" {
+		if c.DSNEnv != "" {
+			return c, fmt.Errorf("source %q: no connection string: set the environment variable %s to the %s DSN", c.Name, c.DSNEnv, c.Driver)
+		}
+		return c, fmt.Errorf("source %q: no connection string (DSN) configured", c.Name)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"query timeout", c.QueryTimeout}, {"connect timeout", c.ConnectTimeout}, {"breaker cooldown", c.BreakerCooldown}} {
+		if d.v < 0 {
+			return c, fmt.Errorf("source %q: %s is %s; it must be positive", c.Name, d.name, d.v)
+		}
+	}
+	if c.MaxOpenConns < 0 {
+		return c, fmt.Errorf("source %q: max open connections is %d; it must be positive", c.Name, c.MaxOpenConns)
+	}
+	if c.BreakerFailures < 0 {
+		return c, fmt.Errorf("source %q: breaker failures is %d; it must be positive", c.Name, c.BreakerFailures)
+	}
+	return c, nil
 }

@@ -10,17 +10,18 @@ import (
 // ThrottleHit counts one sign-in attempt against bucket before the password
 // is checked ("consume, then check"), so parallel attempts cannot slip past
 // the limit: each one is counted in a single atomic statement. The count
-// restarts when the window has passed or a lock has run out. It returns the
-// count including this attempt and the lock's end if the bucket is locked.
+// restarts only after a quiet period of a whole window since the last
+// attempt, or when a lock has run out, so guesses spread over a window
+// boundary still add up. It returns the count including this attempt and
+// the lock's end if the bucket is locked.
 func (s *Store) ThrottleHit(ctx context.Context, bucket string, now time.Time, window time.Duration) (int, *time.Time, error) {
 	var n int
 	var locked sql.NullTime
-	err := s.w.QueryRowContext(ctx, `INSERT INTO login_throttle (bucket, failures, window_start) VALUES ($1, 1, $2)
+	err := s.w.QueryRowContext(ctx, `INSERT INTO login_throttle (bucket, failures, last_attempt_at) VALUES ($1, 1, $2)
 		ON CONFLICT (bucket) DO UPDATE SET
-			failures = CASE WHEN login_throttle.window_start <= $3 OR login_throttle.locked_until <= $2
+			failures = CASE WHEN login_throttle.last_attempt_at <= $3 OR login_throttle.locked_until <= $2
 				THEN 1 ELSE login_throttle.failures + 1 END,
-			window_start = CASE WHEN login_throttle.window_start <= $3 OR login_throttle.locked_until <= $2
-				THEN $2 ELSE login_throttle.window_start END,
+			last_attempt_at = $2,
 			locked_until = CASE WHEN login_throttle.locked_until <= $2 THEN NULL ELSE login_throttle.locked_until END
 		RETURNING failures, locked_until`, bucket, now, now.Add(-window)).Scan(&n, &locked)
 	if err != nil {
@@ -69,7 +70,7 @@ func (s *Store) ThrottleState(ctx context.Context, bucket string) (failures int,
 
 // DeleteStaleThrottles removes buckets whose window and lock have both ended.
 func (s *Store) DeleteStaleThrottles(ctx context.Context, now time.Time, window time.Duration) error {
-	_, err := s.w.ExecContext(ctx, `DELETE FROM login_throttle WHERE window_start <= $1 AND (locked_until IS NULL OR locked_until <= $2)`,
+	_, err := s.w.ExecContext(ctx, `DELETE FROM login_throttle WHERE last_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $2)`,
 		now.Add(-window), now)
 	return err
 }

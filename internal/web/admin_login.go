@@ -48,6 +48,10 @@ func (s *Server) submitAdminLogin(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusUnprocessableEntity, "Enter your username and password.")
 		return
 	}
+	if !plainText(form.Login) {
+		fail(http.StatusBadRequest, "That username contains characters no username can have.")
+		return
+	}
 	var res *auth.SignInResult
 	var err error
 	if r.PostForm.Get("website") != "" {
@@ -64,6 +68,7 @@ func (s *Server) submitAdminLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.setSessionCookie(w, s.cookies.admin, res.Token)
+	s.clearCookie(w, s.cookies.pre)
 	target := safeNext(form.Next, "/admin")
 	if !isAdminPath(strings.SplitN(target, "?", 2)[0]) {
 		target = "/admin"

@@ -89,8 +89,6 @@ func (m *muxErrorWriter) WriteHeader(code int) {
 		strings.HasPrefix(m.Header().Get("Content-Type"), "text/plain") && !m.replaced {
 		m.replaced = true
 		m.Header().Del("Content-Type")
-		m.Header().Del("X-Content-Type-Options")
-		m.Header().Set("X-Content-Type-Options", "nosniff")
 		m.s.errorPage(m.ResponseWriter, m.r, code, "")
 		return
 	}

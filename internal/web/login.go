@@ -32,6 +32,21 @@ type loginForm struct {
 // to an attacker.
 const maxSignInField = 1024
 
+// plainText reports whether s is valid UTF-8 without control characters:
+// no name or address contains them, and databases refuse some (PostgreSQL
+// rejects NUL), so they are turned away before any lookup.
+func plainText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, c := range s {
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
 // genericSignInError is the one message for every failed sign-in.
 const genericSignInError = "That email and password did not match an active account. Check them and try again."
 
@@ -86,6 +101,10 @@ func (s *Server) submitLogin(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusUnprocessableEntity, "Enter your email and password.")
 		return
 	}
+	if !plainText(form.Login) {
+		fail(http.StatusBadRequest, "That email address contains characters no address can have.")
+		return
+	}
 	var res *auth.SignInResult
 	var err error
 	if r.PostForm.Get("website") != "" {
@@ -103,6 +122,7 @@ func (s *Server) submitLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.setSessionCookie(w, s.cookies.customer, res.Token)
+	s.clearCookie(w, s.cookies.pre)
 	target := safeNext(form.Next, "/")
 	if res.Account.MustChangePassword {
 		target = "/password/change"

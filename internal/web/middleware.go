@@ -162,20 +162,21 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 }
 
 // withClientIP decides the client's address: the TCP peer, unless the peer
-// is a configured trusted proxy, in which case CF-Connecting-IP or the
-// right-most untrusted address in X-Forwarded-For. Headers from anyone else
+// is a configured trusted proxy, in which case the right-most untrusted
+// address in X-Forwarded-For, or the header PORTICO_CLIENT_IP_HEADER names
+// (such as CF-Connecting-IP). Headers from anyone else
 // are ignored, so nobody can pick their own address to dodge throttling or
 // forge the audit log.
 func (s *Server) withClientIP(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ip := clientAddr(r, s.Config.TrustedProxies)
+		ip := clientAddr(r, s.Config.TrustedProxies, s.Config.ClientIPHeader)
 		ctx := context.WithValue(r.Context(), keyClientIP, ip)
 		ctx = audit.WithRequest(ctx, ip, requestID(r))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
-func clientAddr(r *http.Request, trusted []netip.Prefix) string {
+func clientAddr(r *http.Request, trusted []netip.Prefix, header string) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
@@ -196,10 +197,16 @@ func clientAddr(r *http.Request, trusted []netip.Prefix) string {
 	if !isTrusted(peer) {
 		return peer.String()
 	}
-	if cf := strings.TrimSpace(r.Header.Get("CF-Connecting-IP")); cf != "" {
-		if a, err := netip.ParseAddr(cf); err == nil {
-			return a.Unmap().String()
+	// A single-address header is believed only when the operator said the
+	// proxy sets it: otherwise a client could send its own through a proxy
+	// that merely passes it on.
+	if header != "" && !strings.EqualFold(header, "X-Forwarded-For") {
+		if v := strings.TrimSpace(r.Header.Get(header)); v != "" {
+			if a, err := netip.ParseAddr(v); err == nil {
+				return a.Unmap().String()
+			}
 		}
+		return peer.String()
 	}
 	var hops []string
 	for _, v := range r.Header.Values("X-Forwarded-For") {

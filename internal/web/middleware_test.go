@@ -13,17 +13,19 @@ import (
 func TestClientAddr(t *testing.T) {
 	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	cases := []struct {
-		name, remote, xff, cf, want string
+		name, remote, xff, cf, header, want string
 	}{
-		{"DirectPeerIgnoresHeaders", "203.0.113.9:5000", "1.2.3.4", "5.6.7.8", "203.0.113.9"},
-		{"TrustedProxyForwardedFor", "10.1.2.3:443", "198.51.100.7", "", "198.51.100.7"},
-		{"RightmostUntrustedHop", "10.1.2.3:443", "1.1.1.1, 198.51.100.7, 10.9.9.9", "", "198.51.100.7"},
-		{"SpoofedLeftHopIgnored", "10.1.2.3:443", "6.6.6.6, 198.51.100.7", "", "198.51.100.7"},
-		{"CloudflareHeaderFromTrustedProxy", "10.1.2.3:443", "", "192.0.2.44", "192.0.2.44"},
-		{"GarbageForwardedFor", "10.1.2.3:443", "not-an-ip", "", "10.1.2.3"},
-		{"AllHopsTrusted", "10.1.2.3:443", "10.4.4.4", "", "10.4.4.4"},
-		{"IPv6Loopback", "[::1]:80", "2001:db8::1", "", "2001:db8::1"},
-		{"MappedIPv4", "[::ffff:203.0.113.9]:80", "", "", "203.0.113.9"},
+		{"DirectPeerIgnoresHeaders", "203.0.113.9:5000", "1.2.3.4", "5.6.7.8", "CF-Connecting-IP", "203.0.113.9"},
+		{"TrustedProxyForwardedFor", "10.1.2.3:443", "198.51.100.7", "", "", "198.51.100.7"},
+		{"RightmostUntrustedHop", "10.1.2.3:443", "1.1.1.1, 198.51.100.7, 10.9.9.9", "", "", "198.51.100.7"},
+		{"SpoofedLeftHopIgnored", "10.1.2.3:443", "6.6.6.6, 198.51.100.7", "", "", "198.51.100.7"},
+		{"CloudflareHeaderWhenConfigured", "10.1.2.3:443", "", "192.0.2.44", "CF-Connecting-IP", "192.0.2.44"},
+		{"CloudflareHeaderIgnoredUnlessConfigured", "10.1.2.3:443", "203.0.113.9", "1.2.3.4", "", "203.0.113.9"},
+		{"ConfiguredHeaderMissingMeansPeer", "10.1.2.3:443", "203.0.113.9", "", "CF-Connecting-IP", "10.1.2.3"},
+		{"GarbageForwardedFor", "10.1.2.3:443", "not-an-ip", "", "", "10.1.2.3"},
+		{"AllHopsTrusted", "10.1.2.3:443", "10.4.4.4", "", "", "10.4.4.4"},
+		{"IPv6Loopback", "[::1]:80", "2001:db8::1", "", "", "2001:db8::1"},
+		{"MappedIPv4", "[::ffff:203.0.113.9]:80", "", "", "", "203.0.113.9"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -35,7 +37,7 @@ func TestClientAddr(t *testing.T) {
 			if tc.cf != "" {
 				r.Header.Set("CF-Connecting-IP", tc.cf)
 			}
-			if got := clientAddr(r, trusted); got != tc.want {
+			if got := clientAddr(r, trusted, tc.header); got != tc.want {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})

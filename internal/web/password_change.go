@@ -52,6 +52,8 @@ func (s *Server) submitPasswordChange(w http.ResponseWriter, r *http.Request) {
 			return
 		case errors.Is(err, auth.ErrWrongCurrentPassword):
 			fields["current_password"] = "That is not your current password."
+		case errors.Is(err, auth.ErrTooManyAttempts):
+			fields["current_password"] = "Too many wrong attempts. Wait 15 minutes and try again."
 		case errors.As(err, &pe):
 			fields["new_password"] = pe.Reason
 		default:

@@ -39,8 +39,10 @@ func newRenderer(a *assets) (*renderer, error) {
 			}
 			return *t
 		},
-		"initials": initials,
-		"year":     func() int { return time.Now().Year() },
+		"initials":    initials,
+		"formatCount": formatCount,
+		"clock":       func(t time.Time) string { return t.UTC().Format("15:04:05 UTC") },
+		"year":        func() int { return time.Now().Year() },
 	}
 	base, err := template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/layout/*.html")
 	if err != nil {
@@ -93,6 +95,13 @@ type view struct {
 	Path      string
 	AdminArea bool // the page belongs to the admin console
 	Data      any
+	Nav       []navItem // the customer's sections
+}
+
+// navItem is one entry of the customer navigation.
+type navItem struct {
+	Label, Href string
+	Current     bool
 }
 
 // page renders a full page with status into a buffer first, so a template
@@ -116,6 +125,9 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name s
 	if v.Admin == nil && st.admin {
 		v.Admin = st.adm
 	}
+	if !st.admin && v.Account != nil {
+		v.Nav = s.customerNav(r.URL.Path)
+	}
 	if v.CSRF == "" {
 		v.CSRF = s.Auth.FormToken(formBinding(st))
 	}
@@ -132,4 +144,35 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name s
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+}
+
+// fragment renders one named block of a page (the part htmx swaps).
+func (s *Server) fragment(w http.ResponseWriter, r *http.Request, status int, pageName, block string, v *view) {
+	t, ok := s.render.pages[pageName]
+	if !ok {
+		s.serverError(w, r, fmt.Errorf("web: no page template %q", pageName))
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, block, v.Data); err != nil {
+		s.Log.Error("render fragment", "page", pageName, "block", block, "request_id", requestID(r), "err", err)
+		s.errorPage(w, r, http.StatusInternalServerError, "")
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// customerNav lists Overview and the datasets the portal serves.
+func (s *Server) customerNav(path string) []navItem {
+	nav := []navItem{{Label: "Overview", Href: "/", Current: path == "/"}}
+	for _, d := range s.Data.Datasets() {
+		href := "/data/" + d.Name
+		if d.Page == "inventory" {
+			href = "/inventory"
+		}
+		nav = append(nav, navItem{Label: d.Title, Href: href, Current: path == href || strings.HasPrefix(path, href+"/")})
+	}
+	return nav
 }

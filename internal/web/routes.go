@@ -19,6 +19,12 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /login", s.submitLogin)
 	mux.HandleFunc("POST /logout", s.logout)
 	mux.HandleFunc("GET /password/change", s.requireCustomer(s.showPasswordChange))
+	mux.HandleFunc("GET /inventory", s.requireCustomer(s.showInventory))
+	mux.HandleFunc("GET /inventory/export.csv", s.requireCustomer(s.exportInventory("csv")))
+	mux.HandleFunc("GET /inventory/export.xlsx", s.requireCustomer(s.exportInventory("xlsx")))
+	mux.HandleFunc("GET /data/{dataset}", s.requireCustomer(s.showDataset))
+	mux.HandleFunc("GET /data/{dataset}/export.csv", s.requireCustomer(s.exportDataset("csv")))
+	mux.HandleFunc("GET /data/{dataset}/export.xlsx", s.requireCustomer(s.exportDataset("xlsx")))
 	mux.HandleFunc("POST /password/change", s.requireCustomer(s.submitPasswordChange))
 
 	// Admin console.

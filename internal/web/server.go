@@ -12,6 +12,7 @@ import (
 	"github.com/portico-dev/portico/internal/auth"
 	"github.com/portico-dev/portico/internal/clock"
 	"github.com/portico-dev/portico/internal/config"
+	"github.com/portico-dev/portico/internal/customerdata"
 	"github.com/portico-dev/portico/internal/store"
 )
 
@@ -27,6 +28,8 @@ type Deps struct {
 	Auth   *auth.Service
 	Log    *slog.Logger
 	Clock  clock.Clock
+	// Data is the only way to customer data: it applies the account's scope.
+	Data *customerdata.Service
 	// DemoAccounts are printed on the sign-in pages in demo mode.
 	DemoAccounts []DemoAccount
 	// Version is shown in the admin console footer.

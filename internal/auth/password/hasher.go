@@ -196,7 +196,7 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (ok bool,
 // in as a known one and does not reveal which email addresses have accounts.
 // The dummy hash is random bytes in h's PHC format, made once on first use;
 // making it needs no key derivation, so each call runs exactly one.
-func (h *Hasher) DummyVerify(ctx context.Context, password string) {
+func (h *Hasher) DummyVerify(ctx context.Context, password string) error {
 	h.dummyOnce.Do(func() {
 		salt := make([]byte, h.params.SaltLen)
 		key := make([]byte, h.params.KeyLen)
@@ -204,7 +204,11 @@ func (h *Hasher) DummyVerify(ctx context.Context, password string) {
 		_, _ = rand.Read(key)
 		h.dummy = encodeArgon2id(h.params.Memory, h.params.Time, h.params.Threads, salt, key)
 	})
-	_, _, _ = h.Verify(ctx, h.dummy, password)
+	// The error matters: when the hasher is saturated an unknown user must
+	// get the same "busy" answer a known user would, or the difference
+	// would tell them apart.
+	_, _, err := h.Verify(ctx, h.dummy, password)
+	return err
 }
 
 // Calls reports how many argon2id, scrypt and PBKDF2 computations h has run,

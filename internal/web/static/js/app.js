@@ -58,5 +58,22 @@
     });
   });
 
+  // Shift-click on a column header adds it as another sort key instead of
+  // replacing the sort (the server builds both links; this picks one).
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest("a.sort-link[data-add-sort]");
+    if (!a || !e.shiftKey) return;
+    e.preventDefault();
+    e.stopPropagation();
+    var url = a.getAttribute("data-add-sort");
+    if (window.htmx) {
+      window.htmx.ajax("GET", url, { target: "#grid-results", swap: "outerHTML" }).then(function () {
+        window.history.pushState({}, "", url);
+      });
+    } else {
+      window.location.href = url;
+    }
+  }, true);
+
   syncToggles();
 })();

@@ -1,0 +1,104 @@
+// Package customerdata is the one path from a signed-in customer to ERP
+// rows. Every page and export that shows customer data gets its snapshot
+// through Service.Snapshot, which derives the scope from the account stored
+// in the portal database — never from the request — so nothing a browser
+// sends can widen what it sees.
+package customerdata
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/portico-dev/portico/internal/catalog"
+	"github.com/portico-dev/portico/internal/dataset"
+	"github.com/portico-dev/portico/internal/source"
+	"github.com/portico-dev/portico/internal/store"
+)
+
+// ErrNoSource means a dataset names a source that is not open; start-up
+// validation makes this a programming error.
+var ErrNoSource = errors.New("customerdata: dataset's source is not open")
+
+// Service reads datasets for accounts.
+type Service struct {
+	Catalog *catalog.Catalog
+	Sources map[string]*source.Source
+	Engine  *dataset.Engine
+	Store   *store.Store
+}
+
+// Inventory returns the dataset shown at /inventory, if one is configured.
+func (s *Service) Inventory() (*dataset.Spec, bool) {
+	if s == nil || s.Catalog == nil {
+		return nil, false
+	}
+	for _, d := range s.Catalog.Datasets {
+		if d.Page == "inventory" {
+			return d, true
+		}
+	}
+	return nil, false
+}
+
+// Dataset returns a configured dataset by name.
+func (s *Service) Dataset(name string) (*dataset.Spec, bool) {
+	if s == nil || s.Catalog == nil {
+		return nil, false
+	}
+	return s.Catalog.Dataset(name)
+}
+
+// Datasets lists the grid datasets in configuration order, inventory first.
+func (s *Service) Datasets() []*dataset.Spec {
+	if s == nil || s.Catalog == nil {
+		return nil
+	}
+	out := append([]*dataset.Spec(nil), s.Catalog.Datasets...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Page == "inventory" && out[j].Page != "inventory" })
+	return out
+}
+
+// ScopeOf is the account's scope as the ERP sees it: all customers, or the
+// account's customer keys minus customers whose portal access is off.
+func (s *Service) ScopeOf(ctx context.Context, a *store.Account) (dataset.Scope, error) {
+	if a.AllCustomers {
+		return dataset.NewScope(true, nil), nil
+	}
+	var keys []string
+	for _, k := range a.Scope {
+		c, err := s.Store.CustomerByKey(ctx, k)
+		if err == nil && !c.PortalEnabled {
+			continue
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return dataset.Scope{}, fmt.Errorf("customerdata: scope of account %d: %w", a.ID, err)
+		}
+		keys = append(keys, k)
+	}
+	return dataset.NewScope(false, keys), nil
+}
+
+// Snapshot returns the account's snapshot of a dataset. On a source failure
+// it returns the last snapshot marked stale (if any) together with the
+// error; the caller shows "unavailable" when the snapshot is nil.
+func (s *Service) Snapshot(ctx context.Context, a *store.Account, spec *dataset.Spec, refresh bool) (*dataset.Snapshot, error) {
+	scope, err := s.ScopeOf(ctx, a)
+	if err != nil {
+		return nil, err // fail closed: never query without the scope
+	}
+	src, ok := s.Sources[spec.Source]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrNoSource, spec.Source)
+	}
+	query, args, err := source.ScopedQuery(src.Dialect(), spec.SQL, spec.CustomerColumn, scope.All, scope.Keys)
+	if err != nil {
+		return nil, err
+	}
+	fetch := func(ctx context.Context, fn func(*sql.Rows) error) error {
+		return src.Query(ctx, query, args, fn)
+	}
+	return s.Engine.Get(ctx, spec, scope, fetch, refresh)
+}

@@ -1,0 +1,270 @@
+package dataset
+
+import (
+	"archive/zip"
+	"bufio"
+	"compress/flate"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Export layouts: CSV carries seconds so nothing is lost; the grid shows
+// minutes.
+const (
+	exportDateLayout     = "2006-01-02"
+	exportDateTimeLayout = "2006-01-02 15:04:05"
+)
+
+// SafeText guards spreadsheet formulas: a value starting with = + - @, tab,
+// CR or LF gets a leading apostrophe, so a spreadsheet shows it as text
+// instead of evaluating it (an ERP description "=HYPERLINK(...)" must not
+// become a link in a customer's Excel).
+func SafeText(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r', '\n':
+		return "'" + s
+	}
+	return s
+}
+
+// exportText is a cell as CSV writes it.
+func exportText(c Cell, col Column) string {
+	switch {
+	case c.Null:
+		return ""
+	case col.Numeric():
+		return strconv.FormatFloat(c.Num, 'f', -1, 64)
+	case col.Type == Date:
+		return c.Time.Format(exportDateLayout)
+	case col.Type == DateTime:
+		return c.Time.Format(exportDateTimeLayout)
+	}
+	return SafeText(c.Text)
+}
+
+// checkRows rejects row indexes the snapshot does not have, so a caller's
+// mistake is an error rather than a panic halfway through a download.
+func checkRows(s *Snapshot, rows []int) error {
+	for _, r := range rows {
+		if r < 0 || r >= s.n {
+			return fmt.Errorf("dataset %q: export of row %d, the snapshot has %d", s.Spec.Name, r, s.n)
+		}
+	}
+	return nil
+}
+
+// WriteCSV writes the rows (snapshot indexes, in order, as Matching returns
+// them) as CSV: a UTF-8 BOM (so Excel reads the accents right), a header row
+// of labels, then the non-hidden columns in spec order, RFC 4180 quoting and
+// CRLF line ends. Numbers are plain ("1234.5", no separators), dates
+// "2006-01-02", date-times "2006-01-02 15:04:05", text through SafeText,
+// NULL empty. Rows are streamed to w as they are written.
+func WriteCSV(w io.Writer, s *Snapshot, rows []int) error {
+	if err := checkRows(s, rows); err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if _, err := bw.WriteString("\uFEFF"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(bw)
+	cw.UseCRLF = true
+	cols := s.VisibleColumns()
+	rec := make([]string, len(cols))
+	for i, ci := range cols {
+		rec[i] = SafeText(label(s.Spec.Columns[ci]))
+	}
+	if err := cw.Write(rec); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		for i, ci := range cols {
+			rec[i] = exportText(s.Cell(r, ci), s.Spec.Columns[ci])
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// SheetName returns a worksheet name Excel accepts made from a title: no
+// []:*?/\ characters, no apostrophe at either end, at most 31 characters,
+// "Data" when nothing is left.
+func SheetName(title string) string {
+	name := strings.Map(func(r rune) rune {
+		switch r {
+		case '[', ']', ':', '*', '?', '/', '\\':
+			return ' '
+		}
+		if r < 0x20 || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, title)
+	name = strings.Trim(strings.Join(strings.Fields(name), " "), "' ")
+	if utf8.RuneCountInString(name) > 31 {
+		name = strings.TrimSpace(string([]rune(name)[:31]))
+		name = strings.TrimRight(name, "'")
+	}
+	if name == "" || strings.EqualFold(name, "History") { // "History" is reserved by Excel
+		return "Data"
+	}
+	return name
+}
+
+// xlsxNumFmt is the Excel number format of a column.
+func xlsxNumFmt(col Column) string {
+	switch col.Type {
+	case Date:
+		return "yyyy-mm-dd"
+	case DateTime:
+		return "yyyy-mm-dd hh:mm"
+	}
+	if col.Format != "" {
+		return col.Format
+	}
+	if col.Type == Number {
+		return "General" // "#,##0.###" would leave a dangling "." on whole numbers in Excel
+	}
+	return defaultFormat(col.Type)
+}
+
+// excelEpoch is 1970-01-01 as an Excel serial day (1900 date system).
+const excelEpoch = 25569
+
+// WriteXLSX writes the rows (snapshot indexes, in order) as a workbook with
+// one sheet named from spec.Title: a bold, frozen header row; column widths
+// from the header and a sample of values; numbers as numbers with the
+// column's number format, dates as real dates ("yyyy-mm-dd" or
+// "yyyy-mm-dd hh:mm"), text as text (so "00123" stays "00123") through
+// SafeText, NULL empty. Rows go through excelize's StreamWriter, which
+// spills to a temporary file past a few MiB, and the zip is written straight
+// to w, so the file is never held whole in memory.
+func WriteXLSX(w io.Writer, s *Snapshot, rows []int) (err error) {
+	if err := checkRows(s, rows); err != nil {
+		return err
+	}
+	f := excelize.NewFile()
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	sheet := SheetName(s.Spec.Title)
+	if err := f.SetSheetName(f.GetSheetName(0), sheet); err != nil {
+		return fmt.Errorf("xlsx: naming the sheet: %w", err)
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	cols := s.VisibleColumns()
+	header, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{Vertical: "top"}})
+	if err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	styles := make([]int, len(cols))
+	for i, ci := range cols {
+		col := s.Spec.Columns[ci]
+		st := &excelize.Style{NumFmt: 49} // "@": text stays text when edited
+		if col.Numeric() || col.Temporal() {
+			nf := xlsxNumFmt(col)
+			st = &excelize.Style{CustomNumFmt: &nf}
+		}
+		if styles[i], err = f.NewStyle(st); err != nil {
+			return fmt.Errorf("xlsx: style for %q: %w", col.Name, err)
+		}
+	}
+	for i, width := range columnWidths(s, cols, rows) {
+		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{
+		Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
+	}); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	vals := make([]any, len(cols))
+	for i, ci := range cols {
+		vals[i] = excelize.Cell{StyleID: header, Value: SafeText(label(s.Spec.Columns[ci]))}
+	}
+	if err := sw.SetRow("A1", vals); err != nil {
+		return fmt.Errorf("xlsx: header: %w", err)
+	}
+	ref := make([]byte, 0, 16)
+	for n, r := range rows {
+		for i, ci := range cols {
+			vals[i] = xlsxValue(s.Cell(r, ci), s.Spec.Columns[ci], styles[i])
+		}
+		ref = strconv.AppendInt(append(ref[:0], 'A'), int64(n+2), 10)
+		if err := sw.SetRow(string(ref), vals); err != nil {
+			return fmt.Errorf("xlsx: row %d: %w", n+2, err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	// excelize's Write assembles the zip in a bytes.Buffer; handing it a zip
+	// writer on w instead streams the parts out and leaves that buffer empty.
+	// BestSpeed: the sheet XML is most of the work, and it compresses well
+	// at any level.
+	f.ZipWriter = func(io.Writer) excelize.ZipWriter {
+		zw := zip.NewWriter(w)
+		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+			return flate.NewWriter(out, flate.BestSpeed)
+		})
+		return zw
+	}
+	if err := f.Write(w); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	return nil
+}
+
+// xlsxValue is one cell for the stream writer.
+func xlsxValue(c Cell, col Column, style int) any {
+	switch {
+	case c.Null:
+		return excelize.Cell{StyleID: style}
+	case col.Numeric():
+		return excelize.Cell{StyleID: style, Value: c.Num}
+	case col.Temporal():
+		// A date is a serial day number with a date format. Passing the
+		// number ourselves skips excelize's per-cell workbook lookup.
+		return excelize.Cell{StyleID: style, Value: float64(c.Time.Unix())/86400 + excelEpoch}
+	}
+	return excelize.Cell{StyleID: style, Value: SafeText(c.Text)}
+}
+
+// columnWidths sizes each column from its header and the first rows shown:
+// wide enough to read, capped so one long description does not push the
+// rest off screen.
+func columnWidths(s *Snapshot, cols []int, rows []int) []float64 {
+	const sample, minWidth, maxWidth = 500, 6, 60
+	out := make([]float64, len(cols))
+	for i, ci := range cols {
+		col := s.Spec.Columns[ci]
+		w := utf8.RuneCountInString(label(col)) + 2 // room for the filter arrow
+		for _, r := range rows[:min(len(rows), sample)] {
+			w = max(w, utf8.RuneCountInString(s.Cell(r, ci).Display(col)))
+		}
+		out[i] = float64(min(max(w+1, minWidth), maxWidth))
+	}
+	return out
+}

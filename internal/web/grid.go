@@ -1,0 +1,259 @@
+package web
+
+import (
+	"errors"
+
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/portico-dev/portico/internal/dataset"
+)
+
+// gridColumn is one header cell of the grid.
+type gridColumn struct {
+	Name, Label, Align string
+	SortHref           string // click: sort by this column (or flip it)
+	AddSortHref        string // shift-click: add it as another key
+	AriaSort           string // ascending, descending or none
+	SortPos            int    // 1-based position among the sort keys, 0 if not sorted
+	Numeric            bool
+}
+
+// gridCell is one rendered cell.
+type gridCell struct {
+	Text  string
+	Align string
+	Null  bool
+}
+
+// gridFacet is one facet select.
+type gridFacet struct {
+	Name, Label string
+	Options     []dataset.Option
+	Selected    string
+	Truncated   bool
+}
+
+type pageLink struct {
+	N       int
+	Href    string
+	Current bool
+	Gap     bool
+}
+
+// gridView is everything the grid template needs.
+type gridView struct {
+	Spec        *dataset.Spec
+	Base        string // /inventory or /data/{name}
+	Query       dataset.Query
+	QueryString string
+	Search      string
+	Columns     []gridColumn
+	Rows        [][]gridCell
+	Facets      []gridFacet
+	Total       int
+	Unfiltered  int
+	From, To    int
+	Page, Pages int
+	PerPage     int
+	PageSizes   []int
+	Pages_      []pageLink
+	PrevHref    string
+	NextHref    string
+	AsOf        time.Time
+	Stale       bool
+	Unavailable bool
+	Problem     string // a bad parameter, explained
+	ExportCSV   string
+	ExportXLSX  string
+	RefreshHref string
+	Filtered    bool
+	ClearHref   string
+}
+
+// showInventory serves /inventory.
+func (s *Server) showInventory(w http.ResponseWriter, r *http.Request) {
+	spec, ok := s.Data.Inventory()
+	if !ok {
+		s.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	s.grid(w, r, spec, "/inventory")
+}
+
+// showDataset serves /data/{dataset}.
+func (s *Server) showDataset(w http.ResponseWriter, r *http.Request) {
+	spec, ok := s.Data.Dataset(r.PathValue("dataset"))
+	if !ok || spec.Page == "inventory" {
+		s.errorPage(w, r, http.StatusNotFound, "")
+		return
+	}
+	s.grid(w, r, spec, "/data/"+spec.Name)
+}
+
+// grid renders a dataset's grid page, or only its results part for htmx.
+func (s *Server) grid(w http.ResponseWriter, r *http.Request, spec *dataset.Spec, base string) {
+	acct := stateOf(r).account
+	v := &gridView{Spec: spec, Base: base, PageSizes: dataset.PageSizes}
+	status := http.StatusOK
+	q, err := dataset.ParseQuery(spec, r.URL.Query())
+	var qe *dataset.QueryError
+	if errors.As(err, &qe) {
+		// Show the page with the problem explained and the default view,
+		// rather than a bare error: the customer can carry on from there.
+		status = http.StatusBadRequest
+		v.Problem = qe.Message
+		q, _ = dataset.ParseQuery(spec, nil)
+	} else if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	refresh := r.URL.Query().Get("refresh") == "1"
+	snap, err := s.Data.Snapshot(r.Context(), acct, spec, refresh)
+	if refresh && snap != nil && r.Header.Get("HX-Request") == "" {
+		// Drop refresh=1 from the address so a reload does not refresh again.
+		http.Redirect(w, r, base+"?"+q.Encode(), http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		s.Log.Warn("dataset unavailable", "dataset", spec.Name, "request_id", requestID(r), "err", err)
+		if snap == nil {
+			v.Unavailable = true
+			status = http.StatusServiceUnavailable
+		}
+	}
+	if snap != nil {
+		s.fillGrid(v, snap, q, acct.AllCustomers || len(acct.Scope) > 1)
+	}
+	v.Query = q
+	v.QueryString = q.Encode()
+	v.Search = q.Search
+	v.ExportCSV = base + "/export.csv" + qs(q)
+	v.ExportXLSX = base + "/export.xlsx" + qs(q)
+	v.RefreshHref = base + "?" + withParam(q, "refresh", "1")
+	v.ClearHref = base
+	w.Header().Set("Vary", "HX-Request")
+	if r.Header.Get("HX-Request") != "" && r.Header.Get("HX-History-Restore-Request") == "" {
+		s.fragment(w, r, status, "grid", "grid_results", &view{Title: spec.Title, Data: v})
+		return
+	}
+	s.page(w, r, status, "grid", &view{Title: spec.Title, Data: v})
+}
+
+func qs(q dataset.Query) string {
+	if e := q.Encode(); e != "" {
+		return "?" + e
+	}
+	return ""
+}
+
+func withParam(q dataset.Query, k, val string) string {
+	vals := q.Values()
+	vals.Set(k, val)
+	return vals.Encode()
+}
+
+// fillGrid runs the query on the snapshot and turns the page of rows into
+// cells and links.
+func (s *Server) fillGrid(v *gridView, snap *dataset.Snapshot, q dataset.Query, showCustomer bool) {
+	spec := snap.Spec
+	res := snap.Run(q)
+	v.AsOf, v.Stale = snap.AsOf, snap.Stale
+	v.Total, v.Unfiltered = res.Total, res.Unfiltered
+	v.Page, v.Pages, v.PerPage = res.Page, res.Pages, res.PerPage
+	q.Page, q.PerPage = res.Page, res.PerPage
+	if res.Total > 0 {
+		v.From = (res.Page-1)*res.PerPage + 1
+		v.To = min(res.Page*res.PerPage, res.Total)
+	}
+	v.Filtered = q.Search != "" || len(q.Filters) > 0 || len(q.Ranges) > 0
+
+	var cols []int
+	for i, c := range spec.Columns {
+		if c.Hidden || (c.Name == spec.CustomerColumn && !showCustomer) {
+			continue
+		}
+		cols = append(cols, i)
+		gc := gridColumn{Name: c.Name, Label: c.Label, Align: align(c), Numeric: c.Numeric(), AriaSort: "none"}
+		if pos, desc, ok := q.SortOf(c.Name); ok {
+			gc.SortPos = pos + 1
+			gc.AriaSort = "ascending"
+			if desc {
+				gc.AriaSort = "descending"
+			}
+		}
+		gc.SortHref = v.Base + qs(q.WithSort(c.Name, false))
+		gc.AddSortHref = v.Base + qs(q.WithSort(c.Name, true))
+		v.Columns = append(v.Columns, gc)
+	}
+	for _, row := range res.Rows {
+		cells := make([]gridCell, len(cols))
+		for j, ci := range cols {
+			col := spec.Columns[ci]
+			c := snap.Cell(row, ci)
+			cells[j] = gridCell{Text: c.Display(col), Align: align(col), Null: c.Null}
+		}
+		v.Rows = append(v.Rows, cells)
+	}
+	for _, f := range res.Facets {
+		if f.Column.Name == spec.CustomerColumn && !showCustomer {
+			continue
+		}
+		gf := gridFacet{Name: f.Column.Name, Label: f.Column.Label, Options: f.Options, Truncated: f.Truncated}
+		if sel := q.Filters[f.Column.Name]; len(sel) > 0 {
+			gf.Selected = sel[0]
+		}
+		v.Facets = append(v.Facets, gf)
+	}
+	v.Pages_ = pageLinks(v.Base, q, res.Page, res.Pages)
+	if res.Page > 1 {
+		v.PrevHref = v.Base + qs(q.WithPage(res.Page-1))
+	}
+	if res.Page < res.Pages {
+		v.NextHref = v.Base + qs(q.WithPage(res.Page+1))
+	}
+}
+
+func align(c dataset.Column) string {
+	if c.Align != "" {
+		return c.Align
+	}
+	if c.Numeric() {
+		return "right"
+	}
+	return "left"
+}
+
+// pageLinks lists the first, last and nearby pages, with gaps between.
+func pageLinks(base string, q dataset.Query, page, pages int) []pageLink {
+	var out []pageLink
+	last := 0
+	for n := 1; n <= pages; n++ {
+		if n != 1 && n != pages && (n < page-2 || n > page+2) {
+			continue
+		}
+		if last != 0 && n > last+1 {
+			out = append(out, pageLink{Gap: true})
+		}
+		out = append(out, pageLink{N: n, Href: base + qs(q.WithPage(n)), Current: n == page})
+		last = n
+	}
+	return out
+}
+
+// formatCount writes 1234567 as 1,234,567.
+func formatCount(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + formatCount(-n)
+	}
+	var out []byte
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}
