@@ -25,6 +25,7 @@ type gridCell struct {
 	Text  string
 	Align string
 	Null  bool
+	Wrap  bool // long text: may wrap, the column gets room
 }
 
 // gridFacet is one facet select.
@@ -187,14 +188,25 @@ func (s *Server) fillGrid(v *gridView, snap *dataset.Snapshot, q dataset.Query, 
 		gc.AddSortHref = v.Base + qs(q.WithSort(c.Name, true))
 		v.Columns = append(v.Columns, gc)
 	}
+	// Codes, numbers and dates stay on one line; a text column with long
+	// values on this page (descriptions) wraps instead, with room to read.
+	wrap := make([]bool, len(cols))
 	for _, row := range res.Rows {
 		cells := make([]gridCell, len(cols))
 		for j, ci := range cols {
 			col := spec.Columns[ci]
 			c := snap.Cell(row, ci)
 			cells[j] = gridCell{Text: c.Display(col), Align: align(col), Null: c.Null}
+			if col.Type == dataset.Text && len(cells[j].Text) > 32 {
+				wrap[j] = true
+			}
 		}
 		v.Rows = append(v.Rows, cells)
+	}
+	for _, cells := range v.Rows {
+		for j := range cells {
+			cells[j].Wrap = wrap[j]
+		}
 	}
 	for _, f := range res.Facets {
 		if f.Column.Name == spec.CustomerColumn && !showCustomer {
