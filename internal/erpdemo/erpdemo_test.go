@@ -81,14 +81,36 @@ func count(tb testing.TB, db *sql.DB, query string, args ...any) int {
 	return n
 }
 
-func TestWriteIsDeterministic(t *testing.T) {
-	base := Options{InventoryRows: 3000, Seed: 7, Anchor: testAnchor}
-	ref := writeSQLite(t, base)
-	for _, table := range []string{"inventory", "customers", "projects", "invoices", "invoice_lines", "time_entries"} {
-		if n := count(t, ref, "SELECT COUNT(*) FROM "+table); n == 0 {
-			t.Fatalf("%s is empty", table)
-		}
+// generated hashes the rows the generator emits for each table, without a
+// database, so determinism can be checked at any size quickly.
+func generated(tb testing.TB, o Options) map[string]string {
+	tb.Helper()
+	o, err := o.withDefaults()
+	if err != nil {
+		tb.Fatal(err)
 	}
+	g := newGenerator(o)
+	out := map[string]string{}
+	for table, fill := range map[string]func(func(...any) error) error{
+		"customers": g.customers, "inventory": g.inventory, "projects": g.projects,
+		"invoices": g.invoices, "invoice_lines": g.invoiceLines, "time_entries": g.timeEntries,
+	} {
+		h := sha256.New()
+		n := 0
+		if err := fill(func(v ...any) error { n++; fmt.Fprintf(h, "%#v\n", v); return nil }); err != nil {
+			tb.Fatal(err)
+		}
+		if n == 0 {
+			tb.Fatalf("%s is empty", table)
+		}
+		out[table] = hex.EncodeToString(h.Sum(nil))
+	}
+	return out
+}
+
+func TestGeneratorIsDeterministic(t *testing.T) {
+	base := Options{InventoryRows: 3000, Seed: 7, Anchor: testAnchor}
+	ref := generated(t, base)
 	later := base
 	later.Anchor = testAnchor.Add(5 * time.Hour) // same day, other time
 	otherSeed := base
@@ -110,22 +132,34 @@ func TestWriteIsDeterministic(t *testing.T) {
 			[]string{"inventory", "projects", "invoices", "invoice_lines", "time_entries"}},
 		{"another inventory size leaves the client-portal tables alone", fewerRows,
 			[]string{"customers", "projects", "invoices", "invoice_lines", "time_entries"}, []string{"inventory"}},
-		{"another day moves the dates", otherDay, []string{"customers"}, []string{"inventory", "projects", "invoices"}},
+		{"another day moves the dates", otherDay, []string{"customers"}, []string{"inventory", "projects", "invoices", "time_entries"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			db := writeSQLite(t, tt.o)
+			got := generated(t, tt.o)
 			for _, table := range tt.same {
-				if dump(t, db, table) != dump(t, ref, table) {
+				if got[table] != ref[table] {
 					t.Errorf("%s differs from the reference", table)
 				}
 			}
 			for _, table := range tt.different {
-				if dump(t, db, table) == dump(t, ref, table) {
+				if got[table] == ref[table] {
 					t.Errorf("%s is identical to the reference", table)
 				}
 			}
 		})
+	}
+}
+
+func TestWriteIsDeterministic(t *testing.T) {
+	// What the generator emits is what the database holds: two writes
+	// with the same options give the same tables, value for value.
+	o := Options{InventoryRows: 400, Seed: 7, Anchor: testAnchor}
+	a, b := writeSQLite(t, o), writeSQLite(t, o)
+	for _, table := range tables {
+		if dump(t, a, table.name) != dump(t, b, table.name) {
+			t.Errorf("%s differs between two writes", table.name)
+		}
 	}
 }
 
@@ -135,12 +169,12 @@ func TestWriteCounts(t *testing.T) {
 		rows int
 		want int
 	}{
-		{"zero means the default size", 0, DefaultInventoryRows},
 		{"one row", 1, 1},
-		{"as requested", 4321, 4321},
+		{"as requested", 1234, 1234},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			db := writeSQLite(t, Options{InventoryRows: tt.rows, Anchor: testAnchor})
 			if n := count(t, db, "SELECT COUNT(*) FROM inventory"); n != tt.want {
 				t.Errorf("inventory has %d rows, want %d", n, tt.want)
@@ -173,6 +207,35 @@ func TestWriteCounts(t *testing.T) {
 	}
 }
 
+func TestOptionDefaults(t *testing.T) {
+	tests := []struct {
+		name string
+		in   Options
+		want Options
+	}{
+		{"zero values take the defaults", Options{Anchor: testAnchor},
+			Options{InventoryRows: DefaultInventoryRows, Seed: DefaultSeed, Anchor: time.Date(2026, 3, 14, 0, 0, 0, 0, time.UTC)}},
+		{"given values are kept", Options{InventoryRows: 5, Seed: 9, Anchor: testAnchor},
+			Options{InventoryRows: 5, Seed: 9, Anchor: time.Date(2026, 3, 14, 0, 0, 0, 0, time.UTC)}},
+		{"the anchor's own calendar day counts", Options{Anchor: time.Date(2026, 3, 14, 23, 30, 0, 0, time.FixedZone("UTC-5", -5*3600))},
+			Options{InventoryRows: DefaultInventoryRows, Seed: DefaultSeed, Anchor: time.Date(2026, 3, 14, 0, 0, 0, 0, time.UTC)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.in.withDefaults()
+			if err != nil || got != tt.want {
+				t.Errorf("withDefaults() = %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+	t.Run("no anchor means today", func(t *testing.T) {
+		got, _ := Options{}.withDefaults()
+		if today := time.Now().UTC().Truncate(24 * time.Hour); !got.Anchor.Equal(today) {
+			t.Errorf("anchor %v, want %v", got.Anchor, today)
+		}
+	})
+}
+
 func TestWriteRefuses(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -202,7 +265,7 @@ func TestWriteRefuses(t *testing.T) {
 }
 
 func TestHostileValuesPresent(t *testing.T) {
-	db := writeSQLite(t, Options{InventoryRows: 5000, Anchor: testAnchor})
+	db := writeSQLite(t, Options{InventoryRows: 3000, Anchor: testAnchor})
 	total := count(t, db, "SELECT COUNT(*) FROM inventory")
 	tests := []struct {
 		name  string
@@ -322,31 +385,46 @@ func fileHash(tb testing.TB, path string) string {
 func TestCreateSQLite(t *testing.T) {
 	ctx := context.Background()
 	base := Options{InventoryRows: 300, Seed: 11}
+	dated := Options{InventoryRows: 300, Seed: 11, Anchor: testAnchor}
+	// Files made once and copied into each case: building is what is slow.
+	templates := t.TempDir()
+	mustCreate(t, filepath.Join(templates, "base.db"), base)
+	mustCreate(t, filepath.Join(templates, "dated.db"), dated)
+	copyOf := func(name string) func(t *testing.T, path string) {
+		return func(t *testing.T, path string) {
+			b, err := os.ReadFile(filepath.Join(templates, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	tests := []struct {
 		name       string
 		prepare    func(t *testing.T, path string) // what is at path before the call
 		o          Options
 		wantReused bool
 	}{
-		{"missing file is built", func(*testing.T, string) {}, base, false},
-		{"same size and seed is reused", func(t *testing.T, path string) { mustCreate(t, path, base) }, base, true},
-		{"same size, seed and day is reused", func(t *testing.T, path string) {
-			mustCreate(t, path, Options{InventoryRows: 300, Seed: 11, Anchor: testAnchor})
-		}, Options{InventoryRows: 300, Seed: 11, Anchor: testAnchor.Add(time.Hour)}, true},
-		{"other size is rebuilt", func(t *testing.T, path string) { mustCreate(t, path, base) }, Options{InventoryRows: 301, Seed: 11}, false},
-		{"other seed is rebuilt", func(t *testing.T, path string) { mustCreate(t, path, base) }, Options{InventoryRows: 300, Seed: 12}, false},
-		{"other requested day is rebuilt", func(t *testing.T, path string) {
-			mustCreate(t, path, Options{InventoryRows: 300, Seed: 11, Anchor: testAnchor})
-		}, Options{InventoryRows: 300, Seed: 11, Anchor: testAnchor.AddDate(0, 0, 1)}, false},
+		{"missing file is built, over a leftover temporary file", func(t *testing.T, path string) {
+			os.WriteFile(path+".tmp", []byte("half a file"), 0o600)
+		}, base, false},
+		{"same size and seed is reused", copyOf("base.db"), base, true},
+		{"same size and seed is reused on another day", copyOf("dated.db"), base, true},
+		{"same size, seed and day is reused", copyOf("dated.db"), Options{InventoryRows: 300, Seed: 11, Anchor: testAnchor.Add(time.Hour)}, true},
+		{"other size is rebuilt", copyOf("base.db"), Options{InventoryRows: 301, Seed: 11}, false},
+		{"other seed is rebuilt", copyOf("base.db"), Options{InventoryRows: 300, Seed: 12}, false},
+		{"other requested day is rebuilt", copyOf("dated.db"), Options{InventoryRows: 300, Seed: 11, Anchor: testAnchor.AddDate(0, 0, 1)}, false},
 		{"older generator is rebuilt", func(t *testing.T, path string) {
-			mustCreate(t, path, base)
+			copyOf("base.db")(t, path)
 			db, _ := sql.Open("sqlite", path)
 			defer db.Close()
 			if _, err := db.Exec("UPDATE demo_meta SET value = '0' WHERE key = 'generator_version'"); err != nil {
 				t.Fatal(err)
 			}
 		}, base, false},
-		{"not a database is rebuilt", func(t *testing.T, path string) {
+		{"a file that is not a database is rebuilt", func(t *testing.T, path string) {
 			os.WriteFile(path, []byte("not a database"), 0o600)
 		}, base, false},
 		{"a database without meta is rebuilt", func(t *testing.T, path string) {
@@ -354,12 +432,10 @@ func TestCreateSQLite(t *testing.T) {
 			defer db.Close()
 			db.Exec("CREATE TABLE inventory (x INTEGER)")
 		}, base, false},
-		{"leftover temporary file is replaced", func(t *testing.T, path string) {
-			os.WriteFile(path+".tmp", []byte("half a file"), 0o600)
-		}, base, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			path := filepath.Join(t.TempDir(), "erp.db")
 			tt.prepare(t, path)
 			var before string
@@ -384,8 +460,7 @@ func TestCreateSQLite(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			want := tt.o
-			want, _ = want.withDefaults()
+			want, _ := tt.o.withDefaults()
 			if n := count(t, db, "SELECT COUNT(*) FROM inventory"); n != want.InventoryRows {
 				t.Errorf("inventory has %d rows, want %d", n, want.InventoryRows)
 			}
@@ -398,8 +473,9 @@ func TestCreateSQLite(t *testing.T) {
 	}
 
 	t.Run("a cancelled build leaves the old file alone", func(t *testing.T) {
+		t.Parallel()
 		path := filepath.Join(t.TempDir(), "erp.db")
-		mustCreate(t, path, base)
+		copyOf("base.db")(t, path)
 		before := fileHash(t, path)
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
@@ -509,7 +585,7 @@ func openMySQL(tb testing.TB) *sql.DB {
 // each holds the same data as SQLite, down to the bytes of the hostile
 // values.
 func TestWriteEngines(t *testing.T) {
-	o := Options{InventoryRows: 2500, Seed: 3, Anchor: testAnchor}
+	o := Options{InventoryRows: 1500, Seed: 3, Anchor: testAnchor}
 	ref := writeSQLite(t, o)
 	type facts struct {
 		counts     map[string]int

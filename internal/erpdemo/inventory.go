@@ -16,10 +16,10 @@ type generator struct {
 	dates map[int]string
 
 	products  []product
-	bySlot    [][]int   // regular product indexes per customer slot; the last slot is "no customer"
-	slotCum   []float64 // cumulative slot weights, for picking a lot's owner
-	specialAt map[int]int
-	firstSpec int // index in products of the first special product
+	bySlot    [][]int     // regular product indexes per customer slot; the last slot is "no customer"
+	slotCum   []float64   // cumulative slot weights, for picking a lot's owner
+	specialAt map[int]int // lot index -> index in products of the hostile product placed there
+	firstSpec int         // index in products of the first special product
 	client    *clientData
 }
 
