@@ -2,9 +2,11 @@ package web
 
 import (
 	"errors"
-
+	"html"
+	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/portico-dev/portico/internal/dataset"
@@ -25,14 +27,12 @@ type gridCell struct {
 	Text  string
 	Align string
 	Null  bool
-	Wrap  bool // long text: may wrap, the column gets room
 }
 
-// gridFacet is one facet select.
+// gridFacet is one facet select; Options is its pre-rendered <option> list.
 type gridFacet struct {
 	Name, Label string
-	Options     []dataset.Option
-	Selected    string
+	Options     template.HTML
 	Truncated   bool
 }
 
@@ -51,7 +51,8 @@ type gridView struct {
 	QueryString string
 	Search      string
 	Columns     []gridColumn
-	Rows        [][]gridCell
+	Body        template.HTML // the rendered <tr> rows
+	RowCount    int
 	Facets      []gridFacet
 	Total       int
 	Unfiltered  int
@@ -191,6 +192,7 @@ func (s *Server) fillGrid(v *gridView, snap *dataset.Snapshot, q dataset.Query, 
 	// Codes, numbers and dates stay on one line; a text column with long
 	// values on this page (descriptions) wraps instead, with room to read.
 	wrap := make([]bool, len(cols))
+	rows := make([][]gridCell, 0, len(res.Rows))
 	for _, row := range res.Rows {
 		cells := make([]gridCell, len(cols))
 		for j, ci := range cols {
@@ -201,22 +203,15 @@ func (s *Server) fillGrid(v *gridView, snap *dataset.Snapshot, q dataset.Query, 
 				wrap[j] = true
 			}
 		}
-		v.Rows = append(v.Rows, cells)
+		rows = append(rows, cells)
 	}
-	for _, cells := range v.Rows {
-		for j := range cells {
-			cells[j].Wrap = wrap[j]
-		}
-	}
+	v.Body, v.RowCount = renderRows(rows, wrap), len(rows)
 	for _, f := range res.Facets {
 		if f.Column.Name == spec.CustomerColumn && !showCustomer {
 			continue
 		}
-		gf := gridFacet{Name: f.Column.Name, Label: f.Column.Label, Options: f.Options, Truncated: f.Truncated}
-		if sel := q.Filters[f.Column.Name]; len(sel) > 0 {
-			gf.Selected = sel[0]
-		}
-		v.Facets = append(v.Facets, gf)
+		v.Facets = append(v.Facets, gridFacet{Name: f.Column.Name, Label: f.Column.Label,
+			Options: renderOptions(f.Options), Truncated: f.Truncated})
 	}
 	v.Pages_ = pageLinks(v.Base, q, res.Page, res.Pages)
 	if res.Page > 1 {
@@ -268,4 +263,59 @@ func formatCount(n int) string {
 		out = append(out, s[i])
 	}
 	return string(out)
+}
+
+// renderRows writes the grid's rows as HTML. A page of rows is hundreds of
+// values, and html/template's reflection-driven escaping of each one was
+// most of the cost of a grid request; this loop escapes every value with
+// html.EscapeString (which covers text and quoted attributes alike), so
+// ERP data is never written raw. TestGridHostileValuesAndExports feeds it
+// hostile values.
+func renderRows(rows [][]gridCell, wrap []bool) template.HTML {
+	var b strings.Builder
+	b.Grow(len(rows) * len(wrap) * 48)
+	for _, cells := range rows {
+		b.WriteString("<tr>")
+		for j, c := range cells {
+			b.WriteString(`<td class="align-`)
+			b.WriteString(html.EscapeString(c.Align))
+			if c.Null {
+				b.WriteString(" null")
+			}
+			if wrap[j] {
+				b.WriteString(" wrap-cell")
+			}
+			b.WriteString(`">`)
+			b.WriteString(html.EscapeString(c.Text))
+			b.WriteString("</td>")
+		}
+		b.WriteString("</tr>\n")
+	}
+	return template.HTML(b.String())
+}
+
+// renderOptions writes a facet's <option> list, escaping every value, for
+// the same reason as renderRows: a facet can offer hundreds of values.
+func renderOptions(opts []dataset.Option) template.HTML {
+	var b strings.Builder
+	b.WriteString(`<option value="">All</option>`)
+	for _, o := range opts {
+		v := html.EscapeString(o.Value)
+		b.WriteString(`<option value="`)
+		b.WriteString(v)
+		b.WriteString(`"`)
+		if o.Selected {
+			b.WriteString(" selected")
+		}
+		b.WriteString(">")
+		if o.Value == "" {
+			b.WriteString("(blank)")
+		} else {
+			b.WriteString(v)
+		}
+		b.WriteString(" (")
+		b.WriteString(formatCount(o.Count))
+		b.WriteString(")</option>")
+	}
+	return template.HTML(b.String())
 }
