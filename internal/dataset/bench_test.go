@@ -6,8 +6,11 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/url"
+	"runtime"
+	"runtime/metrics"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -184,6 +187,52 @@ func BenchmarkGrid(b *testing.B) {
 	}
 }
 
+// watchHeap samples the heap every few milliseconds until the returned
+// function is called, which reports the largest growth over the start of
+// two figures: live (the heap marked live by the last GC: what the export
+// holds on to) and objects (everything allocated and not yet swept,
+// garbage included, which depends on GC pacing and the size of the rest of
+// the heap).
+func watchHeap() (peak func() (live, objects uint64)) {
+	runtime.GC()
+	names := []string{"/gc/heap/live:bytes", "/memory/classes/heap/objects:bytes"}
+	read := func() [2]uint64 {
+		s := make([]metrics.Sample, len(names))
+		for i, n := range names {
+			s[i].Name = n
+		}
+		metrics.Read(s)
+		return [2]uint64{s[0].Value.Uint64(), s[1].Value.Uint64()}
+	}
+	base := read()
+	var top [2]atomic.Uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(2 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				v := read()
+				for i := range v {
+					if v[i] > base[i] && v[i]-base[i] > top[i].Load() {
+						top[i].Store(v[i] - base[i])
+					}
+				}
+			}
+		}
+	}()
+	return func() (uint64, uint64) {
+		close(stop)
+		<-done
+		return top[0].Load(), top[1].Load()
+	}
+}
+
 // countWriter counts bytes written.
 type countWriter struct{ n int64 }
 
@@ -197,6 +246,7 @@ func BenchmarkExport(b *testing.B) {
 				s := benchSnapshot(b, size.n)
 				q := benchQuery(b, s, "")
 				b.ReportAllocs()
+				peak := watchHeap()
 				b.ResetTimer()
 				var w countWriter
 				for b.Loop() {
@@ -213,6 +263,9 @@ func BenchmarkExport(b *testing.B) {
 					}
 				}
 				b.ReportMetric(float64(w.n)/(1<<20), "MiB-file")
+				live, objects := peak()
+				b.ReportMetric(float64(live)/(1<<20), "MiB-live-growth")
+				b.ReportMetric(float64(objects)/(1<<20), "MiB-heap-growth")
 			})
 		}
 	}

@@ -230,3 +230,48 @@ func TestFold(t *testing.T) {
 		})
 	}
 }
+
+// TestFastTime checks the fast date parser against time.Parse: the same
+// result where it answers, and no answer where time.Parse would refuse.
+func TestFastTime(t *testing.T) {
+	tests := []struct {
+		in     string
+		wantOK bool
+	}{
+		{"2024-01-31", true},
+		{"2024-01-31 23:59:59", true},
+		{"2024-01-31T00:00:01", true},
+		{"1969-12-31 12:00:00", true},
+		{"2024-02-29", true},
+		{"2023-02-29", false},
+		{"2024-02-30", false},
+		{"2024-13-01", false},
+		{"2024-00-10", false},
+		{"2024-01-31 24:00:00", false},
+		{"2024-01-31 10:60:00", false},
+		{"2024/01/31", false},
+		{"2024-1-31", false},
+		{"2024-01-31 10:00", false},
+		{"+024-01-31", false},
+		{"2024-01-31Z10:00:00", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			sec, ok := fastTime(tt.in)
+			if ok != tt.wantOK {
+				t.Fatalf("fastTime(%q) ok = %v, want %v", tt.in, ok, tt.wantOK)
+			}
+			if !ok {
+				return
+			}
+			layout := "2006-01-02"
+			if len(tt.in) == 19 {
+				layout = "2006-01-02" + tt.in[10:11] + "15:04:05"
+			}
+			want, err := time.Parse(layout, tt.in)
+			if err != nil || want.Unix() != sec {
+				t.Errorf("fastTime(%q) = %d, time.Parse = %v, %v", tt.in, sec, want, err)
+			}
+		})
+	}
+}

@@ -86,12 +86,44 @@ func WriteCSV(w io.Writer, s *Snapshot, rows []int) error {
 	if err := cw.Write(rec); err != nil {
 		return err
 	}
-	for _, r := range rows {
-		for i, ci := range cols {
-			rec[i] = exportText(s.Cell(r, ci), s.Spec.Columns[ci])
+	// Numbers and dates are formatted once per distinct value; text needs no
+	// formatting (SafeText returns the dictionary's own string).
+	texts := make([]*valueCache[string], len(cols))
+	for i, ci := range cols {
+		c, col := s.cols[ci], s.Spec.Columns[ci]
+		if c.kind == kindText {
+			continue
 		}
-		if err := cw.Write(rec); err != nil {
-			return err
+		texts[i] = newValueCache(c, len(rows), func(code uint32) string { return exportText(c.cell(code), col) })
+	}
+	// Rows are gathered a batch at a time, one column after the other: the
+	// rows come in view order, which is random order for the column arrays,
+	// and reading one column at a time keeps its arrays in cache.
+	const batch = 512
+	recs := make([][]string, batch)
+	for j := range recs {
+		recs[j] = make([]string, len(cols))
+	}
+	for start := 0; start < len(rows); start += batch {
+		part := rows[start:min(start+batch, len(rows))]
+		for i, ci := range cols {
+			c := s.cols[ci]
+			for j, r := range part {
+				code := c.codes[r]
+				switch {
+				case texts[i] != nil:
+					recs[j][i] = texts[i].get(code)
+				case code == 0:
+					recs[j][i] = ""
+				default:
+					recs[j][i] = SafeText(c.str(code))
+				}
+			}
+		}
+		for _, rec := range recs[:len(part)] {
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
 		}
 	}
 	cw.Flush()
@@ -207,10 +239,15 @@ func WriteXLSX(w io.Writer, s *Snapshot, rows []int) (err error) {
 	if err := sw.SetRow("A1", vals); err != nil {
 		return fmt.Errorf("xlsx: header: %w", err)
 	}
+	cells := make([]*valueCache[any], len(cols))
+	for i, ci := range cols {
+		c, col, style := s.cols[ci], s.Spec.Columns[ci], styles[i]
+		cells[i] = newValueCache(c, len(rows), func(code uint32) any { return xlsxValue(c.cell(code), col, style) })
+	}
 	ref := make([]byte, 0, 16)
 	for n, r := range rows {
 		for i, ci := range cols {
-			vals[i] = xlsxValue(s.Cell(r, ci), s.Spec.Columns[ci], styles[i])
+			vals[i] = cells[i].get(s.cols[ci].codes[r])
 		}
 		ref = strconv.AppendInt(append(ref[:0], 'A'), int64(n+2), 10)
 		if err := sw.SetRow(string(ref), vals); err != nil {
@@ -222,12 +259,12 @@ func WriteXLSX(w io.Writer, s *Snapshot, rows []int) (err error) {
 	}
 	// excelize's Write assembles the zip in a bytes.Buffer; handing it a zip
 	// writer on w instead streams the parts out and leaves that buffer empty.
-	// BestSpeed: the sheet XML is most of the work, and it compresses well
-	// at any level.
+	// Compression is most of what is left to do at this point: BestSpeed
+	// (the sheet XML compresses well at any level), spread over the cores.
 	f.ZipWriter = func(io.Writer) excelize.ZipWriter {
 		zw := zip.NewWriter(w)
 		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-			return flate.NewWriter(out, flate.BestSpeed)
+			return newParallelDeflate(out, flate.BestSpeed), nil
 		})
 		return zw
 	}
@@ -241,7 +278,7 @@ func WriteXLSX(w io.Writer, s *Snapshot, rows []int) (err error) {
 func xlsxValue(c Cell, col Column, style int) any {
 	switch {
 	case c.Null:
-		return excelize.Cell{StyleID: style}
+		return nil // the stream writer skips it: an absent cell is an empty one
 	case col.Numeric():
 		return excelize.Cell{StyleID: style, Value: c.Num}
 	case col.Temporal():
@@ -267,4 +304,37 @@ func columnWidths(s *Snapshot, cols []int, rows []int) []float64 {
 		out[i] = float64(min(max(w+1, minWidth), maxWidth))
 	}
 	return out
+}
+
+// minCachedValues is the dictionary size a valueCache always accepts; above
+// it, only when the export has at least as many rows as the column has
+// values, so a small export of a huge column does not allocate a cache the
+// size of the column.
+const minCachedValues = 1 << 16
+
+// valueCache converts each distinct value of a column once per export.
+type valueCache[T any] struct {
+	conv func(code uint32) T
+	vals []T
+	done []bool
+}
+
+func newValueCache[T any](c *column, rows int, conv func(code uint32) T) *valueCache[T] {
+	vc := &valueCache[T]{conv: conv}
+	if d := c.dictLen(); d <= minCachedValues || d <= rows {
+		vc.vals = make([]T, c.dictLen())
+		vc.done = make([]bool, c.dictLen())
+	}
+	return vc
+}
+
+func (vc *valueCache[T]) get(code uint32) T {
+	if vc.done == nil {
+		return vc.conv(code)
+	}
+	if !vc.done[code] {
+		vc.vals[code] = vc.conv(code)
+		vc.done[code] = true
+	}
+	return vc.vals[code]
 }

@@ -2,7 +2,10 @@ package dataset
 
 import (
 	"bytes"
+	"compress/flate"
 	"encoding/csv"
+	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -254,5 +257,46 @@ func TestExportMatchesGrid(t *testing.T) {
 		if got, want := recs[i+1][1], SafeText(s.Cell(r, 2).Text); got != want {
 			t.Fatalf("export row %d part = %q, grid %q", i+1, got, want)
 		}
+	}
+}
+
+func TestParallelDeflate(t *testing.T) {
+	// Compressible text with some noise, longer than several blocks, written
+	// in odd-sized pieces.
+	var src bytes.Buffer
+	for i := 0; src.Len() < 3*deflateBlock+12345; i++ {
+		fmt.Fprintf(&src, "<c r=\"A%d\" t=\"inlineStr\"><is><t>value %d %x</t></is></c>", i, i*7919%1000, i*i)
+	}
+	tests := []struct {
+		name string
+		data []byte
+	}{
+		{"empty", nil},
+		{"small", []byte("hello, hello, hello")},
+		{"exactly one block", src.Bytes()[:deflateBlock]},
+		{"several blocks", src.Bytes()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			d := newParallelDeflate(&out, flate.BestSpeed)
+			for p := tt.data; len(p) > 0; {
+				k := min(len(p), 77777)
+				if _, err := d.Write(p[:k]); err != nil {
+					t.Fatal(err)
+				}
+				p = p[k:]
+			}
+			if err := d.Close(); err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(flate.NewReader(&out))
+			if err != nil {
+				t.Fatalf("the stream does not inflate: %v", err)
+			}
+			if !bytes.Equal(got, tt.data) {
+				t.Fatalf("inflated %d bytes, want %d identical bytes", len(got), len(tt.data))
+			}
+		})
 	}
 }

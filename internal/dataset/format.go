@@ -11,7 +11,10 @@ import (
 // Display layouts for temporal cells: one unambiguous form whatever the
 // customer's locale, so "03/04" can never mean two dates.
 const (
-	DateLayout     = "2006-01-02"
+	// DateLayout is how Display shows a Date cell.
+	DateLayout = "2006-01-02"
+	// DateTimeLayout is how Display shows a DateTime cell; seconds are
+	// left to the exports.
 	DateTimeLayout = "2006-01-02 15:04"
 )
 

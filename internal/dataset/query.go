@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -10,16 +11,22 @@ import (
 	"time"
 )
 
-// Paging limits. PerPage outside [MinPerPage, MaxPerPage] is clamped rather
-// than refused: a hand-edited URL should still show a page.
+// Paging and sorting limits. PerPage outside [MinPerPage, MaxPerPage] is
+// clamped rather than refused: a hand-edited URL should still show a page.
 const (
+	// DefaultPerPage is the page size when the URL gives none.
 	DefaultPerPage = 50
-	MinPerPage     = 10
-	MaxPerPage     = 500
-	MaxSortKeys    = 4
-	maxValueBytes  = 1000 // longest accepted parameter value
-	maxValues      = 100  // most values accepted for one parameter
-	maxPage        = math.MaxInt32
+	// MinPerPage is the smallest page size.
+	MinPerPage = 10
+	// MaxPerPage is the largest page size: a page is rendered as HTML, and
+	// the whole view is what exports are for.
+	MaxPerPage = 500
+	// MaxSortKeys is the most sort keys a view may have.
+	MaxSortKeys = 4
+
+	maxValueBytes = 1000 // longest accepted parameter value
+	maxValues     = 100  // most values accepted for one parameter
+	maxPage       = math.MaxInt32
 )
 
 // PageSizes are the page sizes the grid offers.
@@ -104,6 +111,9 @@ func label(c Column) string {
 // beyond the last is not an error (Run clamps it), and per_page is clamped.
 // Parameters are checked in name order, so the error reported is stable.
 func ParseQuery(spec *Spec, v url.Values) (Query, error) {
+	if spec == nil {
+		return Query{}, errors.New("dataset: ParseQuery needs a spec")
+	}
 	q := Query{Page: 1, PerPage: DefaultPerPage, spec: spec}
 	keys := make([]string, 0, len(v))
 	for k := range v {
@@ -253,7 +263,8 @@ func (q *Query) parseSort(spec *Spec, k string, vals []string) error {
 			name = strings.TrimSpace(s[1:])
 		}
 		col, _, ok := lookupColumn(spec, name)
-		if !ok || col.Hidden {
+		inDefault := slices.ContainsFunc(spec.DefaultSort, func(sk SortKey) bool { return sk.Column == col.Name })
+		if !ok || col.Hidden && !inDefault { // a hidden default key comes back in WithSort links
 			return queryErr(k, "there is no column %q to sort by", shorten(name))
 		}
 		if slices.ContainsFunc(q.Sort, func(sk SortKey) bool { return sk.Column == col.Name }) {

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -443,5 +444,41 @@ func TestSortCacheIsBounded(t *testing.T) {
 	}
 	if got, want := s.MemoryBytes()-before, int64(maxCachedOrders*s.Len()*4); got != want {
 		t.Errorf("sort cache holds %d bytes, want %d (%d orders)", got, want, maxCachedOrders)
+	}
+}
+
+// TestRunConcurrently runs different views of one snapshot at once (the
+// order cache is shared); each must get what it gets alone.
+func TestRunConcurrently(t *testing.T) {
+	s := randomSnapshot(t, 4000, 4)
+	raws := []string{"", "sort=qty", "sort=-bin&sort=exp", "q=cafe", "f.status=Available&sort=-recv", "sort=descr", "sort=-status", "page=3&sort=customer"}
+	alone := randomSnapshot(t, 4000, 4)
+	want := make([][]int, len(raws))
+	qs := make([]Query, len(raws))
+	for i, raw := range raws {
+		q, err := ParseQuery(s.Spec, mustValues(t, raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		qs[i] = q
+		want[i] = alone.Run(q).Rows
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for g := range 8 {
+		wg.Go(func() {
+			for k := range 20 {
+				i := (g + k) % len(qs)
+				if got := s.Run(qs[i]).Rows; !slices.Equal(got, want[i]) {
+					errs <- raws[i]
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for raw := range errs {
+		t.Errorf("concurrent Run of %q differs from running it alone", raw)
 	}
 }

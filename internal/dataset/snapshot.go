@@ -242,8 +242,9 @@ type colBuilder struct {
 	codes []uint32
 	err   error
 
-	strIdx map[string]uint32
-	strs   []string
+	strIdx   map[string]uint32
+	strs     []string
+	lastCode uint32 // code of the previous row's text
 
 	numIdx map[float64]uint32
 	nums   []float64
@@ -293,12 +294,21 @@ func (cb *colBuilder) addText(src any) uint32 {
 	case nil:
 		return 0
 	case string:
-		return cb.internString(v)
+		if cb.lastCode != 0 && v == cb.strs[cb.lastCode] {
+			return cb.lastCode // ERP results often come ordered: the same value row after row
+		}
+		cb.lastCode = cb.internString(v)
+		return cb.lastCode
 	case []byte:
+		if cb.lastCode != 0 && string(v) == cb.strs[cb.lastCode] {
+			return cb.lastCode
+		}
 		if c, ok := cb.strIdx[string(v)]; ok { // no allocation for a value seen before
+			cb.lastCode = c
 			return c
 		}
-		return cb.internString(string(v))
+		cb.lastCode = cb.internString(string(v))
+		return cb.lastCode
 	case int64:
 		return cb.internString(strconv.FormatInt(v, 10))
 	case float64:
@@ -392,11 +402,17 @@ func (cb *colBuilder) addTime(src any) (uint32, error) {
 	case int64:
 		return cb.internTime(v), nil
 	case []byte:
+		if sec, ok := fastTime(string(v)); ok {
+			return cb.internTime(sec), nil
+		}
 		if c, ok := cb.timeStr[string(v)]; ok {
 			return c, nil
 		}
 		return cb.parseTimeString(string(v))
 	case string:
+		if sec, ok := fastTime(v); ok {
+			return cb.internTime(sec), nil
+		}
 		if c, ok := cb.timeStr[v]; ok {
 			return c, nil
 		}
@@ -405,7 +421,49 @@ func (cb *colBuilder) addTime(src any) (uint32, error) {
 	return 0, fmt.Errorf("cannot read a %T as a date", src)
 }
 
+// fastTime reads the two forms SQL databases return most,
+// "2006-01-02" and "2006-01-02 15:04:05", without time.Parse: a date column
+// of a million rows is a million of them. Anything else (or an impossible
+// date) is left to parseTime.
+func fastTime(s string) (sec int64, ok bool) {
+	if len(s) != 10 && len(s) != 19 {
+		return 0, false
+	}
+	num := func(i, n int) int {
+		v := 0
+		for _, c := range []byte(s[i : i+n]) {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	if s[4] != '-' || s[7] != '-' {
+		return 0, false
+	}
+	y, mo, d := num(0, 4), num(5, 2), num(8, 2)
+	h, mi, se := 0, 0, 0
+	if len(s) == 19 {
+		if s[10] != ' ' && s[10] != 'T' || s[13] != ':' || s[16] != ':' {
+			return 0, false
+		}
+		h, mi, se = num(11, 2), num(14, 2), num(17, 2)
+	}
+	if y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59 {
+		return 0, false
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, se, 0, time.UTC)
+	if t.Day() != d { // 2024-02-30 would roll over into March: refuse it like time.Parse does
+		return 0, false
+	}
+	return t.Unix(), true
+}
+
 func (cb *colBuilder) parseTimeString(s string) (uint32, error) {
+	if sec, ok := fastTime(s); ok {
+		return cb.internTime(sec), nil
+	}
 	t := strings.TrimSpace(s)
 	if t == "" {
 		return 0, nil

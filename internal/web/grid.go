@@ -236,10 +236,16 @@ func align(c dataset.Column) string {
 func pageLinks(base string, q dataset.Query, page, pages int) []pageLink {
 	var out []pageLink
 	last := 0
-	for n := 1; n <= pages; n++ {
-		if n != 1 && n != pages && (n < page-2 || n > page+2) {
-			continue
-		}
+	// Only the first, the last and the pages near the current one: a
+	// million rows are 100,000 pages.
+	near := []int{1}
+	for n := max(2, page-2); n <= min(pages-1, page+2); n++ {
+		near = append(near, n)
+	}
+	if pages > 1 {
+		near = append(near, pages)
+	}
+	for _, n := range near {
 		if last != 0 && n > last+1 {
 			out = append(out, pageLink{Gap: true})
 		}

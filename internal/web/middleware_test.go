@@ -1,7 +1,10 @@
 package web
 
 import (
+	"fmt"
+
 	"github.com/portico-dev/portico/internal/auth"
+	"github.com/portico-dev/portico/internal/dataset"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -102,5 +105,34 @@ func TestPanicIsAFriendly500AndServingContinues(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/ok", nil))
 	if rec.Code != 200 || rec.Body.String() != "fine" {
 		t.Errorf("after a panic: %d %q", rec.Code, rec.Body.String())
+	}
+}
+
+func TestPageLinks(t *testing.T) {
+	q := dataset.Query{}
+	for _, tc := range []struct {
+		page, pages int
+		want        string
+	}{
+		{1, 1, "[1]"},
+		{1, 2, "[1] 2"},
+		{1, 10, "[1] 2 3 … 10"},
+		{5, 10, "1 … 3 4 [5] 6 7 … 10"},
+		{100000, 100000, "1 … 99998 99999 [100000]"},
+	} {
+		var parts []string
+		for _, l := range pageLinks("/inventory", q, tc.page, tc.pages) {
+			switch {
+			case l.Gap:
+				parts = append(parts, "…")
+			case l.Current:
+				parts = append(parts, fmt.Sprintf("[%d]", l.N))
+			default:
+				parts = append(parts, fmt.Sprint(l.N))
+			}
+		}
+		if got := strings.Join(parts, " "); got != tc.want {
+			t.Errorf("page %d of %d: %q, want %q", tc.page, tc.pages, got, tc.want)
+		}
 	}
 }
