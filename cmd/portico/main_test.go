@@ -6,9 +6,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portico-dev/portico/internal/catalog"
+	"github.com/portico-dev/portico/internal/erpdemo"
 )
 
 type result struct {
@@ -164,5 +169,31 @@ func TestServeStopsOnSignal(t *testing.T) {
 	}
 	if strings.Contains(out.String(), strings.Repeat("k", 40)) {
 		t.Error("the secret key was logged")
+	}
+}
+
+func TestCheckDatasets(t *testing.T) {
+	dir := isolated(t)
+	t.Setenv("PORTICO_SECRET_KEY", strings.Repeat("k", 40))
+	erp := filepath.Join(dir, "erp.db")
+	if _, err := erpdemo.CreateSQLite(context.Background(), erp, erpdemo.Options{InventoryRows: 300}); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(dir, "datasets.toml")
+	os.WriteFile(good, []byte(catalog.DemoFile(erp)), 0o600)
+	t.Setenv("PORTICO_CONFIG", good)
+	if r := runCmd(t, "", "check"); r.code != 0 || !strings.Contains(r.stdout, "OK    source demo (sqlite)") || !strings.Contains(r.stdout, "OK    dataset inventory: 300 row(s)") {
+		t.Errorf("check with the demo datasets: %+v", r)
+	}
+	bad := filepath.Join(dir, "bad.toml")
+	os.WriteFile(bad, []byte(strings.Replace(catalog.DemoFile(erp), "SELECT", "DELETE FROM inventory; SELECT", 1)), 0o600)
+	t.Setenv("PORTICO_CONFIG", bad)
+	if r := runCmd(t, "", "check"); r.code != 1 || !strings.Contains(r.stdout, "single SELECT or WITH") {
+		t.Errorf("check with a DELETE in the SQL: %+v", r)
+	}
+	os.Remove(erp)
+	t.Setenv("PORTICO_CONFIG", good)
+	if r := runCmd(t, "", "check"); r.code != 1 || !strings.Contains(r.stdout, "FAIL  source demo") {
+		t.Errorf("check with the ERP file gone: %+v", r)
 	}
 }
