@@ -304,3 +304,43 @@ func TestGridWhenTheSourceIsDown(t *testing.T) {
 		}
 	}
 }
+
+// TestExtraDatasetPages: any further dataset gets its own grid and exports
+// under /data/{name}, and appears in the navigation.
+func TestExtraDatasetPages(t *testing.T) {
+	db := sourcetest.SQLite(t)
+	if err := erpdemo.Write(context.Background(), db.Writer, db.Name, erpdemo.Options{InventoryRows: 300}); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := catalog.Preset("demo", catalog.PresetOptions{DemoERPPath: "unused.db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := db.Config
+	cfg.Name = cat.Sources[0].Name
+	cat.Sources[0] = cfg
+	extra := *cat.Datasets[0]
+	extra.Name, extra.Title, extra.Page = "lots", "Lots by bin", "data"
+	cat.Datasets = append(cat.Datasets, &extra)
+	in := apptest.StartWithCatalog(t, cat)
+	in.CreateAccount(t, "all@acme.example", goodPassword, func(a *store.Account) { a.AllCustomers = true; a.Scope = nil })
+	c := in.Client(t)
+	c.SignIn("all@acme.example", goodPassword)
+	for path, want := range map[string]int{
+		"/data/lots": 200, "/data/lots?sort=bin&q=a": 200, "/data/lots/export.csv": 200, "/data/lots/export.xlsx": 200,
+		"/data/inventory": 404, "/data/nope": 404, "/data/nope/export.csv": 404, "/data/lots/export.pdf": 404,
+	} {
+		if r := c.Get(path); r.StatusCode != want {
+			t.Errorf("%s: %d, want %d", path, r.StatusCode, want)
+		}
+	}
+	if r := c.Get("/data/lots"); !strings.Contains(r.Body, "<h1>Lots by bin</h1>") || !strings.Contains(r.Body, `href="/data/lots"`) {
+		t.Error("the extra dataset's page lacks its title or its navigation link")
+	}
+	if r := c.Get("/data/lots/export.csv"); !strings.Contains(r.Header.Get("Content-Disposition"), "lots-all-") {
+		t.Errorf("export file name %q", r.Header.Get("Content-Disposition"))
+	}
+	if r := in.Client(t).Get("/data/lots"); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("anonymous /data/lots: %d, want redirect to sign-in", r.StatusCode)
+	}
+}
