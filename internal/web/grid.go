@@ -210,8 +210,9 @@ func (s *Server) fillGrid(v *gridView, snap *dataset.Snapshot, q dataset.Query, 
 		if f.Column.Name == spec.CustomerColumn && !showCustomer {
 			continue
 		}
+		opts, cut := shortList(f.Options, maxListedOptions)
 		v.Facets = append(v.Facets, gridFacet{Name: f.Column.Name, Label: f.Column.Label,
-			Options: renderOptions(f.Options), Truncated: f.Truncated})
+			Options: renderOptions(opts), Truncated: f.Truncated || cut})
 	}
 	v.Pages_ = pageLinks(v.Base, q, res.Page, res.Pages)
 	if res.Page > 1 {
@@ -269,6 +270,25 @@ func formatCount(n int) string {
 		out = append(out, s[i])
 	}
 	return string(out)
+}
+
+// maxListedOptions bounds a facet's drop-down: past a few hundred values a
+// list is unusable (search narrows it instead), and every option is bytes
+// on every grid response.
+const maxListedOptions = 200
+
+// shortList keeps the first n options plus every selected one.
+func shortList(opts []dataset.Option, n int) ([]dataset.Option, bool) {
+	if len(opts) <= n {
+		return opts, false
+	}
+	out := append([]dataset.Option(nil), opts[:n]...)
+	for _, o := range opts[n:] {
+		if o.Selected {
+			out = append(out, o)
+		}
+	}
+	return out, true
 }
 
 // renderRows writes the grid's rows as HTML. A page of rows is hundreds of

@@ -136,3 +136,17 @@ func TestPageLinks(t *testing.T) {
 		}
 	}
 }
+
+func TestShortListKeepsSelected(t *testing.T) {
+	var opts []dataset.Option
+	for i := range 500 {
+		opts = append(opts, dataset.Option{Value: fmt.Sprintf("v%03d", i), Count: 1, Selected: i == 450})
+	}
+	got, cut := shortList(opts, 200)
+	if !cut || len(got) != 201 || got[200].Value != "v450" || !got[200].Selected {
+		t.Errorf("cut=%v len=%d last=%+v", cut, len(got), got[len(got)-1])
+	}
+	if got, cut := shortList(opts[:10], 200); cut || len(got) != 10 {
+		t.Errorf("short list cut: %v %d", cut, len(got))
+	}
+}
