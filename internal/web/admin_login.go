@@ -1,10 +1,8 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/portico-dev/portico/internal/auth"
 )
@@ -20,58 +18,22 @@ func (s *Server) adminLoginForm(r *http.Request) loginForm {
 	}
 }
 
-// showAdminLogin renders the admin sign-in page.
-func (s *Server) showAdminLogin(w http.ResponseWriter, r *http.Request) {
-	if stateOf(r).adm != nil {
-		http.Redirect(w, r, safeNext(r.URL.Query().Get("next"), "/admin"), http.StatusSeeOther)
-		return
+func (s *Server) adminArea() signInArea {
+	return signInArea{
+		title: "Staff sign-in", field: "username", noun: "username", generic: genericAdminSignInError, kind: "admin",
+		form:     s.adminLoginForm,
+		cookie:   func(s *Server) string { return s.cookies.admin },
+		signedIn: func(st *state) bool { return st.adm != nil },
+		signIn: func(s *Server, r *http.Request, login, pw string) (*auth.SignInResult, error) {
+			return s.Auth.SignInAdmin(r.Context(), login, pw, clientIP(r), r.UserAgent())
+		},
+		// An admin only ever lands inside the console.
+		target: func(_ *auth.SignInResult, next string) string {
+			target := safeNext(next, "/admin")
+			if !isAdminPath(strings.SplitN(target, "?", 2)[0]) {
+				return "/admin"
+			}
+			return target
+		},
 	}
-	csrf := s.ensurePreSession(w, r)
-	noStore(w)
-	s.page(w, r, http.StatusOK, "login", &view{Title: "Staff sign-in", CSRF: csrf, Notice: noticeFrom(r), Data: s.adminLoginForm(r)})
-}
-
-// submitAdminLogin signs an admin in.
-func (s *Server) submitAdminLogin(w http.ResponseWriter, r *http.Request) {
-	form := s.adminLoginForm(r)
-	form.Login = r.PostForm.Get("username")
-	pw := r.PostForm.Get("password")
-	noStore(w)
-	fail := func(status int, msg string) {
-		s.page(w, r, status, "login", &view{Title: "Staff sign-in", Error: msg, Data: form})
-	}
-	if len(form.Login) > maxSignInField || len(pw) > maxSignInField || utf8.RuneCountInString(pw) > 256 {
-		fail(http.StatusBadRequest, "That username or password is longer than any account can have.")
-		return
-	}
-	if strings.TrimSpace(form.Login) == "" || pw == "" {
-		fail(http.StatusUnprocessableEntity, "Enter your username and password.")
-		return
-	}
-	if !plainText(form.Login) {
-		fail(http.StatusBadRequest, "That username contains characters no username can have.")
-		return
-	}
-	var res *auth.SignInResult
-	var err error
-	if r.PostForm.Get("website") != "" {
-		err = s.Auth.RefuseSignIn(r.Context(), "admin", form.Login, pw, clientIP(r), "honeypot")
-	} else {
-		res, err = s.Auth.SignInAdmin(r.Context(), form.Login, pw, clientIP(r), r.UserAgent())
-	}
-	if errors.Is(err, auth.ErrInvalidCredentials) {
-		fail(http.StatusUnauthorized, genericAdminSignInError)
-		return
-	}
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	s.setSessionCookie(w, s.cookies.admin, res.Token)
-	s.clearCookie(w, s.cookies.pre)
-	target := safeNext(form.Next, "/admin")
-	if !isAdminPath(strings.SplitN(target, "?", 2)[0]) {
-		target = "/admin"
-	}
-	http.Redirect(w, r, target, http.StatusSeeOther)
 }

@@ -72,60 +72,94 @@ func (s *Server) demoAccounts(admin bool) []DemoAccount {
 	return out
 }
 
-// showLogin renders the customer sign-in page, or sends a signed-in
-// customer on to where they were going.
-func (s *Server) showLogin(w http.ResponseWriter, r *http.Request) {
-	if stateOf(r).account != nil {
-		http.Redirect(w, r, safeNext(r.URL.Query().Get("next"), "/"), http.StatusSeeOther)
-		return
-	}
-	csrf := s.ensurePreSession(w, r)
-	noStore(w)
-	s.page(w, r, http.StatusOK, "login", &view{Title: "Sign in", CSRF: csrf, Notice: noticeFrom(r), Data: s.customerLoginForm(r)})
+// signInArea describes one of the two sign-in pages (customer and admin),
+// which share one design and one flow.
+type signInArea struct {
+	title    string
+	field    string // the login field's name
+	noun     string // what the login is, for messages
+	generic  string // the one message for every failed sign-in
+	kind     string
+	form     func(r *http.Request) loginForm
+	cookie   func(s *Server) string
+	signedIn func(st *state) bool
+	signIn   func(s *Server, r *http.Request, login, pw string) (*auth.SignInResult, error)
+	// target may override where to go after signing in.
+	target func(res *auth.SignInResult, next string) string
 }
 
-// submitLogin signs a customer in.
-func (s *Server) submitLogin(w http.ResponseWriter, r *http.Request) {
-	form := s.customerLoginForm(r)
-	form.Login = r.PostForm.Get("email")
-	pw := r.PostForm.Get("password")
-	noStore(w)
-	fail := func(status int, msg string) {
-		s.page(w, r, status, "login", &view{Title: "Sign in", Error: msg, Data: form})
+func (s *Server) customerArea() signInArea {
+	return signInArea{
+		title: "Sign in", field: "email", noun: "email", generic: genericSignInError, kind: "customer",
+		form:     s.customerLoginForm,
+		cookie:   func(s *Server) string { return s.cookies.customer },
+		signedIn: func(st *state) bool { return st.account != nil },
+		signIn: func(s *Server, r *http.Request, login, pw string) (*auth.SignInResult, error) {
+			return s.Auth.SignInCustomer(r.Context(), login, pw, clientIP(r), r.UserAgent())
+		},
+		target: func(res *auth.SignInResult, next string) string {
+			if res != nil && res.Account.MustChangePassword {
+				return "/password/change"
+			}
+			return safeNext(next, "/")
+		},
 	}
-	if len(form.Login) > maxSignInField || len(pw) > maxSignInField || utf8.RuneCountInString(pw) > 256 {
-		fail(http.StatusBadRequest, "That email or password is longer than any account can have.")
-		return
+}
+
+// showSignIn renders a sign-in page, or sends someone already signed in to
+// this area on to where they were going.
+func (s *Server) showSignIn(a signInArea) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if a.signedIn(stateOf(r)) {
+			http.Redirect(w, r, a.target(nil, r.URL.Query().Get("next")), http.StatusSeeOther)
+			return
+		}
+		csrf := s.ensurePreSession(w, r)
+		noStore(w)
+		s.page(w, r, http.StatusOK, "login", &view{Title: a.title, CSRF: csrf, Notice: noticeFrom(r), Data: a.form(r)})
 	}
-	if strings.TrimSpace(form.Login) == "" || pw == "" {
-		fail(http.StatusUnprocessableEntity, "Enter your email and password.")
-		return
+}
+
+// submitSignIn checks the form and signs the person in.
+func (s *Server) submitSignIn(a signInArea) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		form := a.form(r)
+		form.Login = r.PostForm.Get(a.field)
+		pw := r.PostForm.Get("password")
+		noStore(w)
+		fail := func(status int, msg string) {
+			s.page(w, r, status, "login", &view{Title: a.title, Error: msg, Data: form})
+		}
+		if len(form.Login) > maxSignInField || len(pw) > maxSignInField || utf8.RuneCountInString(pw) > 256 {
+			fail(http.StatusBadRequest, "That "+a.noun+" or password is longer than any account can have.")
+			return
+		}
+		if strings.TrimSpace(form.Login) == "" || pw == "" {
+			fail(http.StatusUnprocessableEntity, "Enter your "+a.noun+" and password.")
+			return
+		}
+		if !plainText(form.Login) {
+			fail(http.StatusBadRequest, "That "+a.noun+" contains characters no "+a.noun+" can have.")
+			return
+		}
+		var res *auth.SignInResult
+		var err error
+		if r.PostForm.Get("website") != "" {
+			// The honeypot field is invisible to people; only bots fill it in.
+			err = s.Auth.RefuseSignIn(r.Context(), a.kind, form.Login, pw, clientIP(r), "honeypot")
+		} else {
+			res, err = a.signIn(s, r, form.Login, pw)
+		}
+		if errors.Is(err, auth.ErrInvalidCredentials) {
+			fail(http.StatusUnauthorized, a.generic)
+			return
+		}
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		s.setSessionCookie(w, a.cookie(s), res.Token)
+		s.clearCookie(w, s.cookies.pre)
+		http.Redirect(w, r, a.target(res, form.Next), http.StatusSeeOther)
 	}
-	if !plainText(form.Login) {
-		fail(http.StatusBadRequest, "That email address contains characters no address can have.")
-		return
-	}
-	var res *auth.SignInResult
-	var err error
-	if r.PostForm.Get("website") != "" {
-		// The honeypot field is invisible to people; only bots fill it in.
-		err = s.Auth.RefuseSignIn(r.Context(), "customer", form.Login, pw, clientIP(r), "honeypot")
-	} else {
-		res, err = s.Auth.SignInCustomer(r.Context(), form.Login, pw, clientIP(r), r.UserAgent())
-	}
-	if errors.Is(err, auth.ErrInvalidCredentials) {
-		fail(http.StatusUnauthorized, genericSignInError)
-		return
-	}
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	s.setSessionCookie(w, s.cookies.customer, res.Token)
-	s.clearCookie(w, s.cookies.pre)
-	target := safeNext(form.Next, "/")
-	if res.Account.MustChangePassword {
-		target = "/password/change"
-	}
-	http.Redirect(w, r, target, http.StatusSeeOther)
 }

@@ -15,8 +15,8 @@ func (s *Server) routes() http.Handler {
 
 	// Customers.
 	mux.HandleFunc("GET /{$}", s.requireCustomer(s.showDashboard))
-	mux.HandleFunc("GET /login", s.showLogin)
-	mux.HandleFunc("POST /login", s.submitLogin)
+	mux.HandleFunc("GET /login", s.showSignIn(s.customerArea()))
+	mux.HandleFunc("POST /login", s.submitSignIn(s.customerArea()))
 	mux.HandleFunc("POST /logout", s.logout)
 	mux.HandleFunc("GET /password/change", s.requireCustomer(s.showPasswordChange))
 	mux.HandleFunc("GET /inventory", s.requireCustomer(s.showInventory))
@@ -28,8 +28,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /password/change", s.requireCustomer(s.submitPasswordChange))
 
 	// Admin console.
-	mux.HandleFunc("GET /admin/login", s.showAdminLogin)
-	mux.HandleFunc("POST /admin/login", s.submitAdminLogin)
+	mux.HandleFunc("GET /admin/login", s.showSignIn(s.adminArea()))
+	mux.HandleFunc("POST /admin/login", s.submitSignIn(s.adminArea()))
 	mux.HandleFunc("POST /admin/logout", s.adminLogout)
 	mux.HandleFunc("GET /admin", s.requireAdmin(s.showAdminHome))
 	mux.HandleFunc("GET /admin/{$}", redirectTo("/admin"))

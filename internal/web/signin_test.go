@@ -83,6 +83,9 @@ func TestSignInSucceedsAndIsCaseInsensitive(t *testing.T) {
 	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/" {
 		t.Fatalf("status %d location %q, want 303 to /", r.StatusCode, r.Header.Get("Location"))
 	}
+	if r := c.Get("/login?next=%2Fpassword%2Fchange"); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/password/change" {
+		t.Errorf("signed-in visit to /login: %d %q, want 303 to next", r.StatusCode, r.Header.Get("Location"))
+	}
 	home := c.Get("/")
 	if home.StatusCode != http.StatusOK || !strings.Contains(home.Body, "buyer@acme.example") {
 		t.Errorf("dashboard: status %d", home.StatusCode)
@@ -282,6 +285,9 @@ func TestAdminSignIn(t *testing.T) {
 		r := c.AdminSignIn("OPS", goodPassword)
 		if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/admin" {
 			t.Fatalf("status %d location %q", r.StatusCode, r.Header.Get("Location"))
+		}
+		if r := c.Get("/admin/login"); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/admin" {
+			t.Errorf("signed-in visit to /admin/login: %d %q", r.StatusCode, r.Header.Get("Location"))
 		}
 		home := c.Get("/admin")
 		if home.StatusCode != http.StatusOK || !strings.Contains(home.Body, "Admin console") {
