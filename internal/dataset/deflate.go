@@ -6,6 +6,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // parallelDeflate compresses a stream in independent blocks on several
@@ -21,9 +22,9 @@ type parallelDeflate struct {
 	buf     []byte
 	queue   chan chan *bytes.Buffer // compressed blocks, in input order
 	written chan error              // the writer goroutine's result
+	failed  atomic.Pointer[error]   // the first write error, as soon as it happens
 	err     error
 	once    sync.Once
-	writers sync.Pool // *flate.Writer at level: each holds large tables, so they are reused
 }
 
 const deflateBlock = 1 << 20
@@ -35,6 +36,17 @@ var (
 	outPool   = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 )
 
+// flateWriters recycles *flate.Writer by level (index level+2, for
+// flate.HuffmanOnly … flate.BestCompression): each holds several hundred
+// KiB of tables, and a workbook is several zip entries, each with its own
+// parallelDeflate, so a pool per stream would build new ones for each.
+var flateWriters [flate.BestCompression + 3]sync.Pool
+
+// finalBlock is an empty final deflate block with fixed codes (BFINAL=1,
+// BTYPE=01, end-of-block), which ends a stream whose blocks all end on a
+// byte boundary, as sync-flushed ones do.
+var finalBlock = []byte{0x03, 0x00}
+
 func newParallelDeflate(w io.Writer, level int) *parallelDeflate {
 	d := &parallelDeflate{w: w, level: level, written: make(chan error, 1)}
 	d.queue = make(chan chan *bytes.Buffer, max(runtime.GOMAXPROCS(0), 2))
@@ -44,7 +56,10 @@ func newParallelDeflate(w io.Writer, level int) *parallelDeflate {
 		for res := range d.queue {
 			out := <-res
 			if err == nil {
-				_, err = w.Write(out.Bytes())
+				if _, err = w.Write(out.Bytes()); err != nil {
+					failed := err
+					d.failed.Store(&failed)
+				}
 			}
 			out.Reset()
 			outPool.Put(out)
@@ -54,8 +69,13 @@ func newParallelDeflate(w io.Writer, level int) *parallelDeflate {
 	return d
 }
 
-// Write buffers p and hands full blocks to the compressors.
+// Write buffers p and hands full blocks to the compressors. Once writing
+// the output has failed (a client gone mid-download), it returns that
+// error, so the caller stops producing a file nobody will receive.
 func (d *parallelDeflate) Write(p []byte) (int, error) {
+	if err := d.failed.Load(); err != nil {
+		return 0, *err
+	}
 	n := len(p)
 	for len(p) > 0 {
 		k := min(len(p), deflateBlock-len(d.buf))
@@ -77,7 +97,8 @@ func (d *parallelDeflate) submit() {
 	d.queue <- res // blocks when enough blocks are in flight
 	go func() {
 		out := outPool.Get().(*bytes.Buffer)
-		fw, ok := d.writers.Get().(*flate.Writer)
+		pool := &flateWriters[d.level+2]
+		fw, ok := pool.Get().(*flate.Writer)
 		if ok {
 			fw.Reset(out)
 		} else {
@@ -85,7 +106,7 @@ func (d *parallelDeflate) submit() {
 		}
 		_, _ = fw.Write(block) // writes to a bytes.Buffer do not fail
 		_ = fw.Flush()
-		d.writers.Put(fw)
+		pool.Put(fw)
 		block = block[:0]
 		blockPool.Put(&block)
 		res <- out
@@ -98,14 +119,16 @@ func (d *parallelDeflate) Close() error {
 	d.once.Do(func() {
 		if len(d.buf) > 0 {
 			d.submit()
+		} else {
+			b := d.buf
+			blockPool.Put(&b)
 		}
+		d.buf = nil
 		close(d.queue)
 		if d.err = <-d.written; d.err != nil {
 			return
 		}
-		// An empty final block ends the deflate stream.
-		fw, _ := flate.NewWriter(d.w, d.level)
-		d.err = fw.Close()
+		_, d.err = d.w.Write(finalBlock)
 	})
 	return d.err
 }

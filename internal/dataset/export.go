@@ -1,17 +1,13 @@
 package dataset
 
 import (
-	"archive/zip"
 	"bufio"
-	"compress/flate"
 	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/xuri/excelize/v2"
 )
 
 // Export layouts: CSV carries seconds so nothing is lost; the grid shows
@@ -183,117 +179,30 @@ const excelEpoch = 25569
 // from the header and a sample of values; numbers as numbers with the
 // column's number format, dates as real dates ("yyyy-mm-dd" or
 // "yyyy-mm-dd hh:mm"), text as text (so "00123" stays "00123") through
-// SafeText, NULL empty. Rows go through excelize's StreamWriter, which
-// spills to a temporary file past a few MiB, and the zip is written straight
-// to w, so the file is never held whole in memory.
-func WriteXLSX(w io.Writer, s *Snapshot, rows []int) (err error) {
+// SafeText, NULL empty. What a sheet cannot hold is changed rather than
+// left to corrupt the file: characters XML forbids are dropped, text is cut
+// at Excel's 32,767 characters, and infinities and dates outside 1900–9999
+// are written as text, as the CSV export writes them. More rows or columns
+// than a sheet holds is an error, before anything is written.
+//
+// The sheet is written as it goes, straight to w through the zip
+// compressor: memory use does not grow with the number of rows.
+func WriteXLSX(w io.Writer, s *Snapshot, rows []int) error {
 	if err := checkRows(s, rows); err != nil {
 		return err
 	}
-	f := excelize.NewFile()
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	sheet := SheetName(s.Spec.Title)
-	if err := f.SetSheetName(f.GetSheetName(0), sheet); err != nil {
-		return fmt.Errorf("xlsx: naming the sheet: %w", err)
-	}
-	sw, err := f.NewStreamWriter(sheet)
+	x, err := newXLSXSheet(s, rows)
 	if err != nil {
-		return fmt.Errorf("xlsx: %w", err)
+		return err
 	}
-	cols := s.VisibleColumns()
-	header, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{Vertical: "top"}})
-	if err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
-	styles := make([]int, len(cols))
-	for i, ci := range cols {
-		col := s.Spec.Columns[ci]
-		st := &excelize.Style{NumFmt: 49} // "@": text stays text when edited
-		if col.Numeric() || col.Temporal() {
-			nf := xlsxNumFmt(col)
-			st = &excelize.Style{CustomNumFmt: &nf}
-		}
-		if styles[i], err = f.NewStyle(st); err != nil {
-			return fmt.Errorf("xlsx: style for %q: %w", col.Name, err)
-		}
-	}
-	for i, width := range columnWidths(s, cols, rows) {
-		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
-			return fmt.Errorf("xlsx: %w", err)
-		}
-	}
-	if err := sw.SetPanes(&excelize.Panes{
-		Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
-		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
-	}); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
-	vals := make([]any, len(cols))
-	for i, ci := range cols {
-		vals[i] = excelize.Cell{StyleID: header, Value: SafeText(label(s.Spec.Columns[ci]))}
-	}
-	if err := sw.SetRow("A1", vals); err != nil {
-		return fmt.Errorf("xlsx: header: %w", err)
-	}
-	cells := make([]*valueCache[any], len(cols))
-	for i, ci := range cols {
-		c, col, style := s.cols[ci], s.Spec.Columns[ci], styles[i]
-		cells[i] = newValueCache(c, len(rows), func(code uint32) any { return xlsxValue(c.cell(code), col, style) })
-	}
-	ref := make([]byte, 0, 16)
-	for n, r := range rows {
-		for i, ci := range cols {
-			vals[i] = cells[i].get(s.cols[ci].codes[r])
-		}
-		ref = strconv.AppendInt(append(ref[:0], 'A'), int64(n+2), 10)
-		if err := sw.SetRow(string(ref), vals); err != nil {
-			return fmt.Errorf("xlsx: row %d: %w", n+2, err)
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
-	// excelize's Write assembles the zip in a bytes.Buffer; handing it a zip
-	// writer on w instead streams the parts out and leaves that buffer empty.
-	// Compression is most of what is left to do at this point: BestSpeed
-	// (the sheet XML compresses well at any level), spread over the cores.
-	f.ZipWriter = func(io.Writer) excelize.ZipWriter {
-		zw := zip.NewWriter(w)
-		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-			return newParallelDeflate(out, flate.BestSpeed), nil
-		})
-		return zw
-	}
-	if err := f.Write(w); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
-	return nil
-}
-
-// xlsxValue is one cell for the stream writer.
-func xlsxValue(c Cell, col Column, style int) any {
-	switch {
-	case c.Null:
-		return nil // the stream writer skips it: an absent cell is an empty one
-	case col.Numeric():
-		return excelize.Cell{StyleID: style, Value: c.Num}
-	case col.Temporal():
-		// A date is a serial day number with a date format. Passing the
-		// number ourselves skips excelize's per-cell workbook lookup.
-		return excelize.Cell{StyleID: style, Value: float64(c.Time.Unix())/86400 + excelEpoch}
-	}
-	return excelize.Cell{StyleID: style, Value: SafeText(c.Text)}
+	return x.write(w)
 }
 
 // columnWidths sizes each column from its header and the first rows shown:
 // wide enough to read, capped so one long description does not push the
 // rest off screen.
 func columnWidths(s *Snapshot, cols []int, rows []int) []float64 {
-	const sample, minWidth, maxWidth = 500, 6, 60
+	const sample, minWidth, maxWidth = 1000, 6, 60
 	out := make([]float64, len(cols))
 	for i, ci := range cols {
 		col := s.Spec.Columns[ci]

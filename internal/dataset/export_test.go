@@ -194,10 +194,19 @@ func TestWriteXLSX(t *testing.T) {
 		}
 	})
 	t.Run("header bold", func(t *testing.T) {
-		id, _ := f.GetCellStyle(sheet, "A1")
-		st, err := f.GetStyle(id)
-		if err != nil || st.Font == nil || !st.Font.Bold {
-			t.Errorf("header style = %+v, %v; want bold", st, err)
+		for c := 1; c <= 8; c++ {
+			ref, _ := excelize.CoordinatesToCellName(c, 1)
+			id, _ := f.GetCellStyle(sheet, ref)
+			st, err := f.GetStyle(id)
+			if err != nil || st.Font == nil || !st.Font.Bold {
+				t.Errorf("header %s style = %+v, %v; want bold", ref, st, err)
+			}
+		}
+		for _, ref := range []string{"A2", "B2", "D2", "F2"} {
+			id, _ := f.GetCellStyle(sheet, ref)
+			if st, err := f.GetStyle(id); err != nil || st.Font != nil && st.Font.Bold {
+				t.Errorf("data %s style = %+v, %v; want not bold", ref, st, err)
+			}
 		}
 	})
 	t.Run("first row frozen", func(t *testing.T) {
