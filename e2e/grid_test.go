@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -74,6 +76,12 @@ func TestInventoryJourney(t *testing.T) {
 	b.run(chromedp.Click(`//th/a[contains(., "On Hand Qty")]`, chromedp.BySearch),
 		chromedp.Poll(`location.search.includes("sort=-on_hand_qty")`, nil))
 
+	// Shift-click adds a second sort key instead of replacing the first.
+	var nodes []*cdp.Node
+	b.run(chromedp.Nodes(`//th/a[contains(., "Bin")]`, &nodes, chromedp.BySearch))
+	b.run(chromedp.MouseClickNode(nodes[0], chromedp.ButtonModifiers(input.ModifierShift)),
+		chromedp.Poll(`location.search.includes("sort=-on_hand_qty&sort=bin")`, nil))
+
 	// Paging, then the back button restores the earlier page.
 	hasNext := false
 	b.run(chromedp.Evaluate(`!!document.querySelector('.pager a[rel=next]')`, &hasNext))
@@ -90,7 +98,7 @@ func TestInventoryJourney(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 		b.run(chromedp.WaitVisible(`table.grid`, chromedp.ByQuery))
-		if strings.Contains(loc, "page=2") || !strings.Contains(loc, "sort=-on_hand_qty") {
+		if strings.Contains(loc, "page=2") || !strings.Contains(loc, "sort=-on_hand_qty&sort=bin") {
 			t.Errorf("after back: %s", loc)
 		}
 	}
@@ -107,7 +115,7 @@ func TestInventoryJourney(t *testing.T) {
 			disposition: r.headers.get("Content-Disposition"), summary: document.querySelector(".grid-summary p").textContent};
 	})()`, &res, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }))
 	href, _ := res["href"].(string)
-	if !strings.Contains(href, "q=coffee") || !strings.Contains(href, "f.status=Available") || !strings.Contains(href, "sort=-on_hand_qty") {
+	if !strings.Contains(href, "q=coffee") || !strings.Contains(href, "f.status=Available") || !strings.Contains(href, "sort=-on_hand_qty&sort=bin") {
 		t.Errorf("export link does not carry the view: %s", href)
 	}
 	if res["status"] != float64(200) || !strings.Contains(res["disposition"].(string), "inventory-all-") {
