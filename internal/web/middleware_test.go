@@ -150,3 +150,16 @@ func TestShortListKeepsSelected(t *testing.T) {
 		t.Errorf("short list cut: %v %d", cut, len(got))
 	}
 }
+
+func TestHandWrittenHTMLEscapes(t *testing.T) {
+	evil := `"><script>alert(1)</script>&'`
+	out := string(renderHeader([]gridColumn{{Label: evil, SortHref: "/x?" + evil, AddSortHref: evil, Align: evil, AriaSort: evil}})) +
+		string(renderRows([][]gridCell{{{Text: evil, Align: evil}}}, []bool{true})) +
+		string(renderOptions([]dataset.Option{{Value: evil, Count: 1, Selected: true}}))
+	if strings.Contains(out, "<script>") || strings.Contains(out, `"><script`) || strings.Contains(out, "&'") {
+		t.Errorf("unescaped value in hand-written HTML: %s", out)
+	}
+	if !strings.Contains(out, "&lt;script&gt;") || !strings.Contains(out, "&#34;") {
+		t.Errorf("escaped forms missing: %s", out)
+	}
+}
