@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/portico-dev/portico/internal/store"
+)
 
 // routes is the one route table. Every URL Portico answers is listed here,
 // with the guard it sits behind; middleware applies to all of them.
@@ -17,7 +21,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /{$}", s.requireCustomer(s.showDashboard))
 	mux.HandleFunc("GET /login", s.showSignIn(s.customerArea()))
 	mux.HandleFunc("POST /login", s.submitSignIn(s.customerArea()))
-	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("POST /logout", s.signOut(store.KindCustomer))
 	mux.HandleFunc("GET /password/change", s.requireCustomer(s.showPasswordChange))
 	mux.HandleFunc("GET /inventory", s.requireCustomer(s.showInventory))
 	mux.HandleFunc("GET /inventory/export.csv", s.requireCustomer(s.exportInventory("csv")))
@@ -30,7 +34,7 @@ func (s *Server) routes() http.Handler {
 	// Admin console.
 	mux.HandleFunc("GET /admin/login", s.showSignIn(s.adminArea()))
 	mux.HandleFunc("POST /admin/login", s.submitSignIn(s.adminArea()))
-	mux.HandleFunc("POST /admin/logout", s.adminLogout)
+	mux.HandleFunc("POST /admin/logout", s.signOut(store.KindAdmin))
 	mux.HandleFunc("GET /admin", s.requireAdmin(s.showAdminHome))
 	mux.HandleFunc("GET /admin/{$}", redirectTo("/admin"))
 
