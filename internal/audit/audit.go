@@ -29,6 +29,7 @@ const (
 	AdminPassword   Action = "admin_password_set"
 	CSRFRejected    Action = "csrf_rejected"
 	DataExported    Action = "data_exported"
+	SessionEnded    Action = "session_ended"
 )
 
 // Actor is who did something.

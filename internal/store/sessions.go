@@ -130,3 +130,43 @@ func (s *Store) CountLiveSessions(ctx context.Context, kind string, now time.Tim
 	}
 	return n, nil
 }
+
+// LiveSession is a session with the name of the person it belongs to, for
+// the admin console.
+type LiveSession struct {
+	Session
+	Label string // the account's email or the admin's username
+}
+
+// ListLiveSessions returns sessions that are neither past their absolute end
+// nor idle beyond their kind's timeout, most recently active first.
+func (s *Store) ListLiveSessions(ctx context.Context, now time.Time, customerIdle, adminIdle time.Duration, limit int) ([]LiveSession, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT s.id, s.token_hash, s.kind, s.principal_id, s.client_ip, s.user_agent,
+			s.created_at, s.last_seen_at, s.expires_at, COALESCE(a.email, d.username, '')
+		FROM sessions s
+		LEFT JOIN accounts a ON s.kind = 'customer' AND a.id = s.principal_id
+		LEFT JOIN admins d ON s.kind = 'admin' AND d.id = s.principal_id
+		WHERE s.expires_at > $1
+		  AND ((s.kind = 'customer' AND s.last_seen_at > $2) OR (s.kind = 'admin' AND s.last_seen_at > $3))
+		ORDER BY s.last_seen_at DESC, s.id DESC LIMIT $4`, now, now.Add(-customerIdle), now.Add(-adminIdle), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: list live sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []LiveSession
+	for rows.Next() {
+		var l LiveSession
+		if err := rows.Scan(&l.ID, &l.TokenHash, &l.Kind, &l.PrincipalID, &l.ClientIP, &l.UserAgent,
+			&l.CreatedAt, &l.LastSeenAt, &l.ExpiresAt, &l.Label); err != nil {
+			return nil, fmt.Errorf("store: read live session: %w", err)
+		}
+		l.CreatedAt, l.LastSeenAt, l.ExpiresAt = utc(l.CreatedAt), utc(l.LastSeenAt), utc(l.ExpiresAt)
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// SessionByID returns a session by its non-secret handle, or ErrNotFound.
+func (s *Store) SessionByID(ctx context.Context, id int64) (*Session, error) {
+	return scanSession(s.r.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = $1`, id))
+}

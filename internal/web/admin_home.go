@@ -32,7 +32,6 @@ var upcomingAreas = []adminArea{
 	{"Accounts", "Create customer accounts, set their scope, send invitations and password resets."},
 	{"Customers", "Turn portal access on or off per customer and choose their sections."},
 	{"Audit log", "Search every sign-in, change and export, and export the log."},
-	{"Sessions", "See who is signed in and end sessions."},
 	{"Analytics", "Sign-ins, active accounts and page views over time."},
 	{"Email", "SMTP settings, test messages and the outbox."},
 }

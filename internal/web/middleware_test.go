@@ -163,3 +163,16 @@ func TestHandWrittenHTMLEscapes(t *testing.T) {
 		t.Errorf("escaped forms missing: %s", out)
 	}
 }
+
+func TestDescribeBrowser(t *testing.T) {
+	for ua, want := range map[string]string{
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36 Edg/120.0":     "Edge on Windows",
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Safari/604.1": "Safari on iPhone",
+		"Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0":                                "Firefox on Linux",
+		"": "Unknown browser",
+	} {
+		if got := describeBrowser(ua); got != want {
+			t.Errorf("describeBrowser(%q) = %q, want %q", ua, got, want)
+		}
+	}
+}

@@ -37,6 +37,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /admin/logout", s.signOut(store.KindAdmin))
 	mux.HandleFunc("GET /admin", s.requireAdmin(s.showAdminHome))
 	mux.HandleFunc("GET /admin/{$}", redirectTo("/admin"))
+	mux.HandleFunc("GET /admin/sessions", s.requireAdmin(s.showAdminSessions))
+	mux.HandleFunc("POST /admin/sessions/{id}/end", s.requireAdmin(s.endSession))
+	mux.HandleFunc("POST /admin/sessions/end-all", s.requireAdmin(s.endAllSessions))
 
 	s.mux = mux
 	return chain(mux,

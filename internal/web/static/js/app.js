@@ -34,6 +34,12 @@
     }
   });
 
+  // Forms that end something ask first (data-confirm holds the question).
+  document.addEventListener("submit", function (e) {
+    var q = e.target.getAttribute("data-confirm");
+    if (q && !window.confirm(q)) e.preventDefault();
+  }, true);
+
   // Show that a form is being sent and stop double submits.
   document.addEventListener("submit", function (e) {
     var btn = e.target.querySelector("button[type=submit][data-busy]");
