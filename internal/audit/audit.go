@@ -30,7 +30,12 @@ const (
 	CSRFRejected    Action = "csrf_rejected"
 	DataExported    Action = "data_exported"
 	SessionEnded    Action = "session_ended"
+	AuditExported   Action = "audit_exported"
 )
+
+// Actions lists every action, for the audit log's filter.
+var Actions = []Action{SignIn, SignInFailed, Lockout, SignOut, PasswordChanged, SessionExpired, SessionEnded,
+	AdminCreated, AdminPassword, DataExported, AuditExported, CSRFRejected}
 
 // Actor is who did something.
 type Actor struct {

@@ -56,6 +56,10 @@ func (s Settings) Validate() error {
 	}
 	switch s.Security {
 	case SecurityNone, SecurityStartTLS, SecurityTLS:
+	case "":
+		if s.Host != "" {
+			errs = append(errs, errors.New("Security must be one of none, starttls or tls"))
+		}
 	default:
 		errs = append(errs, fmt.Errorf("Security must be one of none, starttls or tls, not %q", s.Security))
 	}

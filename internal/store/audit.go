@@ -56,6 +56,7 @@ type AuditFilter struct {
 	Action    string
 	ActorKind string
 	ActorID   int64
+	Actor     string // actor label (email or username), exact
 	Target    string // target id or label, exact
 	From, To  time.Time
 	Limit     int
@@ -78,6 +79,9 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, int
 	}
 	if f.ActorID != 0 {
 		add("actor_id = ?", f.ActorID)
+	}
+	if f.Actor != "" {
+		add("actor_label = ?", f.Actor)
 	}
 	if f.Target != "" {
 		add("(target_id = ? OR target_label = ?)", f.Target)
