@@ -222,10 +222,18 @@ func classify(err error, s Settings) *Failure {
 		}
 	case isSend && sendErr.Reason == gomail.ErrSMTPMailFrom:
 		f.Temporary = code >= 400 && code < 500
-		f.Message = fmt.Sprintf("The mail server refused the sender address %q%s. Use a From address the account may send as.", s.From, codeSuffix(code))
+		if f.Temporary {
+			f.Message = fmt.Sprintf("The mail server did not accept the sender address %q for now%s; it asked to try again later.", s.From, codeSuffix(code))
+		} else {
+			f.Message = fmt.Sprintf("The mail server refused the sender address %q%s. Use a From address the account may send as.", s.From, codeSuffix(code))
+		}
 	case isSend && sendErr.Reason == gomail.ErrSMTPRcptTo:
 		f.Temporary = code >= 400 && code < 500
-		f.Message = "The mail server refused the recipient address" + codeSuffix(code) + ". Check the address."
+		if f.Temporary {
+			f.Message = "The mail server did not accept the recipient for now" + codeSuffix(code) + "; it asked to try again later."
+		} else {
+			f.Message = "The mail server refused the recipient address" + codeSuffix(code) + ". Check the address."
+		}
 	case code >= 500:
 		f.Temporary = false
 		f.Message = "The mail server refused the message" + codeSuffix(code) + "."

@@ -141,7 +141,10 @@ func (s *Sender) RunOnce(ctx context.Context) (sent, failed int, err error) {
 			} else {
 				// The last retry falls on the deadline, so a message is
 				// tried for the whole period and not given up early.
-				next = min(at.Add(s.backoff(e.Attempts)), deadline)
+				next = at.Add(s.backoff(e.Attempts))
+				if next.After(deadline) {
+					next = deadline
+				}
 				if !next.After(at) {
 					next = at.Add(time.Second)
 				}

@@ -8,7 +8,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"errors"
 	"io"
 	"math/big"
 	"net"
@@ -56,12 +55,21 @@ type sink struct {
 
 func newSink(t *testing.T, implicitTLS bool) *sink {
 	t.Helper()
+	return newSinkTLS(t, implicitTLS, true)
+}
+
+// newSinkTLS can also make a sink without any TLS (withTLS false), which
+// then offers neither STARTTLS nor AUTH.
+func newSinkTLS(t *testing.T, implicitTLS, withTLS bool) *sink {
+	t.Helper()
 	cert, pool := selfSigned(t)
 	s := &sink{t: t, user: "portal", pass: "s3cret-pass", implicit: implicitTLS,
 		client: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
 	s.srv = smtp.NewServer(s)
 	s.srv.Domain = "sink.test"
-	s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	if withTLS {
+		s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	}
 	s.srv.ReadTimeout, s.srv.WriteTimeout = 10*time.Second, 10*time.Second
 	s.srv.ErrorLog = quietLog{}
 	s.start("127.0.0.1:0")
@@ -147,7 +155,7 @@ func (ss *sinkSession) AuthMechanisms() []string { return []string{sasl.Plain} }
 func (ss *sinkSession) Auth(string) (sasl.Server, error) {
 	return sasl.NewPlainServer(func(_, user, pass string) error {
 		if user != ss.s.user || pass != ss.s.pass {
-			return errors.New("bad credentials")
+			return smtp.ErrAuthFailed
 		}
 		ss.authed = true
 		return nil

@@ -125,3 +125,34 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, int
 	}
 	return out, total, rows.Err()
 }
+
+// ActionEvent is the slim form of an audit entry that analytics counts.
+type ActionEvent struct {
+	At       time.Time
+	ActorID  int64
+	Label    string
+	ClientIP string
+}
+
+// ActionEvents returns the entries of one action by one kind of actor since
+// a time, oldest first, for counting in Go (portable across both engines,
+// and a month of sign-ins is small).
+func (s *Store) ActionEvents(ctx context.Context, action, actorKind string, since time.Time) ([]ActionEvent, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT at, actor_id, actor_label, client_ip FROM audit_log
+		WHERE action = $1 AND actor_kind = $2 AND at >= $3 ORDER BY at, id`, action, actorKind, since)
+	if err != nil {
+		return nil, fmt.Errorf("store: read %s events: %w", action, err)
+	}
+	defer rows.Close()
+	var out []ActionEvent
+	for rows.Next() {
+		var e ActionEvent
+		var actor sql.NullInt64
+		if err := rows.Scan(&e.At, &actor, &e.Label, &e.ClientIP); err != nil {
+			return nil, fmt.Errorf("store: read %s event: %w", action, err)
+		}
+		e.At, e.ActorID = utc(e.At), actor.Int64
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

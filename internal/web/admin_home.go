@@ -31,7 +31,6 @@ type adminArea struct {
 var upcomingAreas = []adminArea{
 	{"Accounts", "Create customer accounts, set their scope, send invitations and password resets."},
 	{"Customers", "Turn portal access on or off per customer and choose their sections."},
-	{"Analytics", "Sign-ins, active accounts and page views over time."},
 	{"Email", "SMTP settings, test messages and the outbox."},
 }
 

@@ -39,6 +39,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /admin/{$}", redirectTo("/admin"))
 	mux.HandleFunc("GET /admin/sessions", s.requireAdmin(s.showAdminSessions))
 	mux.HandleFunc("GET /admin/audit", s.requireAdmin(s.showAudit))
+	mux.HandleFunc("GET /admin/analytics", s.requireAdmin(s.showAnalytics))
 	mux.HandleFunc("GET /admin/audit/export.csv", s.requireAdmin(s.exportAudit))
 	mux.HandleFunc("POST /admin/sessions/{id}/end", s.requireAdmin(s.endSession))
 	mux.HandleFunc("POST /admin/sessions/end-all", s.requireAdmin(s.endAllSessions))
