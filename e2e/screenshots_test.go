@@ -26,7 +26,7 @@ func TestScreenshots(t *testing.T) {
 	if base == "" || out == "" {
 		t.Skip("set SHOTS_URL and SHOTS_DIR")
 	}
-	pages := map[string]string{"admin-analytics": "/admin/analytics", "admin-audit": "/admin/audit", "admin-sessions": "/admin/sessions", "dashboard": "/", "inventory": "/inventory", "inventory-sorted": "/inventory?q=a&f.status=Available&sort=-on_hand_qty&page=2", "password-change": "/password/change", "admin-home": "/admin", "not-found": "/no-such-page"}
+	pages := map[string]string{"admin-customers": "/admin/customers", "admin-analytics": "/admin/analytics", "admin-audit": "/admin/audit", "admin-sessions": "/admin/sessions", "dashboard": "/", "inventory": "/inventory", "inventory-sorted": "/inventory?q=a&f.status=Available&sort=-on_hand_qty&page=2", "password-change": "/password/change", "admin-home": "/admin", "not-found": "/no-such-page"}
 	for _, scheme := range []string{"light", "dark"} {
 		for _, width := range []int64{1280, 390} {
 			b := newBrowser(t)

@@ -31,11 +31,12 @@ const (
 	DataExported    Action = "data_exported"
 	SessionEnded    Action = "session_ended"
 	AuditExported   Action = "audit_exported"
+	CustomerAccess  Action = "customer_access_changed"
 )
 
 // Actions lists every action, for the audit log's filter.
 var Actions = []Action{SignIn, SignInFailed, Lockout, SignOut, PasswordChanged, SessionExpired, SessionEnded,
-	AdminCreated, AdminPassword, DataExported, AuditExported, CSRFRejected}
+	AdminCreated, AdminPassword, CustomerAccess, DataExported, AuditExported, CSRFRejected}
 
 // Actor is who did something.
 type Actor struct {

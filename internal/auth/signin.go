@@ -68,7 +68,18 @@ func (s *Service) SignInCustomer(ctx context.Context, login, pw, ip, userAgent s
 			return nil, err
 		}
 		acct = a
-		return &principal{a.ID, a.Email, a.PasswordHash, a.Active}, nil
+		active := a.Active
+		if active && !a.AllCustomers && len(a.Scope) > 0 {
+			// An account whose every customer has portal access turned off
+			// has nothing to see, so it cannot sign in (with the same
+			// answer as any other failure).
+			off, err := s.Store.DisabledCustomers(ctx, a.Scope)
+			if err != nil {
+				return nil, err
+			}
+			active = len(off) < len(a.Scope)
+		}
+		return &principal{a.ID, a.Email, a.PasswordHash, active}, nil
 	}, func(ctx context.Context, id int64, old, fresh string) error {
 		return s.Store.RehashAccountPassword(ctx, id, old, fresh)
 	}, func(ctx context.Context, tx *store.Tx, id int64, at time.Time) error {

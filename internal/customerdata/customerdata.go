@@ -67,16 +67,15 @@ func (s *Service) ScopeOf(ctx context.Context, a *store.Account) (dataset.Scope,
 	if a.AllCustomers {
 		return dataset.NewScope(true, nil), nil
 	}
+	off, err := s.Store.DisabledCustomers(ctx, a.Scope)
+	if err != nil {
+		return dataset.Scope{}, fmt.Errorf("customerdata: scope of account %d: %w", a.ID, err)
+	}
 	var keys []string
 	for _, k := range a.Scope {
-		c, err := s.Store.CustomerByKey(ctx, k)
-		if err == nil && !c.PortalEnabled {
-			continue
+		if !off[k] {
+			keys = append(keys, k)
 		}
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return dataset.Scope{}, fmt.Errorf("customerdata: scope of account %d: %w", a.ID, err)
-		}
-		keys = append(keys, k)
 	}
 	return dataset.NewScope(false, keys), nil
 }
@@ -101,4 +100,29 @@ func (s *Service) Snapshot(ctx context.Context, a *store.Account, spec *dataset.
 		return src.Query(ctx, query, args, fn)
 	}
 	return s.Engine.Get(ctx, spec, scope, fetch, refresh)
+}
+
+// ERPCustomers lists the ERP's customers from the first source that has a
+// customers query (the inventory's source first). ok is false when no source
+// has one.
+func (s *Service) ERPCustomers(ctx context.Context) (list []source.Customer, ok bool, err error) {
+	if s == nil || s.Catalog == nil {
+		return nil, false, nil
+	}
+	var order []string
+	if inv, found := s.Inventory(); found {
+		order = append(order, inv.Source)
+	}
+	for _, c := range s.Catalog.Sources {
+		order = append(order, c.Name)
+	}
+	for _, name := range order {
+		src, found := s.Sources[name]
+		if !found || src.Config().CustomersSQL == "" {
+			continue
+		}
+		list, err := src.Customers(ctx)
+		return list, true, err
+	}
+	return nil, false, nil
 }

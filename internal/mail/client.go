@@ -12,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -86,7 +87,21 @@ func (t *transport) send(ctx context.Context, m message) error {
 	if err != nil {
 		return permanent(err)
 	}
-	c, err := t.client()
+	var stops []func() bool
+	var mu sync.Mutex
+	defer func() {
+		mu.Lock()
+		for _, stop := range stops {
+			stop()
+		}
+		mu.Unlock()
+	}()
+	c, err := t.client(func(conn net.Conn) {
+		timer := time.AfterFunc(t.sendTimeout, func() { conn.Close() })
+		mu.Lock()
+		stops = append(stops, timer.Stop)
+		mu.Unlock()
+	})
 	if err != nil {
 		return permanent(err)
 	}
@@ -96,7 +111,8 @@ func (t *transport) send(ctx context.Context, m message) error {
 }
 
 // client configures go-mail from the settings.
-func (t *transport) client() (*gomail.Client, error) {
+// watch is called with every connection opened, to bound its lifetime.
+func (t *transport) client(watch func(net.Conn)) (*gomail.Client, error) {
 	s := t.settings
 	tc := &tls.Config{ServerName: s.Host, MinVersion: tls.VersionTLS12}
 	if t.tlsConfig != nil {
@@ -119,7 +135,7 @@ func (t *transport) client() (*gomail.Client, error) {
 		if err != nil {
 			return nil, err
 		}
-		time.AfterFunc(t.sendTimeout, func() { conn.Close() })
+		watch(conn)
 		return conn, nil
 	}
 	opts := []gomail.Option{

@@ -140,10 +140,13 @@ func TestDeliverQueued(t *testing.T) {
 				if len(msgs) != 1 {
 					t.Fatalf("sink got %d messages, want 1", len(msgs))
 				}
-				if msgs[0].From != "portal@acme.example" || len(msgs[0].To) != 1 || msgs[0].To[0] != "ada@customer.example" {
+				if msgs[0].From != "portal@acme.example" || len(msgs[0].To) != 2 || msgs[0].To[0] != "ada@customer.example" || msgs[0].To[1] != "archive@acme.example" {
 					t.Fatalf("envelope = %q → %q", msgs[0].From, msgs[0].To)
 				}
 				p := parse(t, msgs[0].Data)
+				if p.Header.Get("Bcc") != "" {
+					t.Error("the BCC address is visible in the headers")
+				}
 				checks := []struct{ header, want string }{
 					{"From", `"Acme Portal" <portal@acme.example>`},
 					{"To", "<ada@customer.example>"},
@@ -410,6 +413,68 @@ func TestTwoSendersOnePostgres(t *testing.T) {
 	for _, e := range all {
 		if e.Status != store.EmailSent || e.Attempts != 1 {
 			t.Fatalf("row %d: %s after %d attempts", e.ID, e.Status, e.Attempts)
+		}
+	}
+}
+
+func TestRunDeliversUntilCancelled(t *testing.T) {
+	st := storetest.Open(t, storetest.SQLite(t))
+	sk := newSink(t, false)
+	clk := clock.NewFake(t0)
+	s := newSender(st, clk, sk)
+	s.Interval = 10 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	// Mail queued while the sender runs goes out on a later round.
+	for i := range 3 {
+		enqueue(t, st, clk, fmt.Sprintf("u%d@customer.example", i), "https://portal.acme.example/x")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(sk.messages()) < 3 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after its context was cancelled")
+	}
+	if n := len(sk.messages()); n != 3 {
+		t.Fatalf("sink got %d messages, want 3", n)
+	}
+}
+
+// TestLeaseHandBack: rows whose lease could run out before their send
+// finishes are handed back rather than sent late, when another instance
+// may already have claimed them.
+func TestLeaseHandBack(t *testing.T) {
+	st := storetest.Open(t, storetest.SQLite(t))
+	sk := newSink(t, false)
+	clk := clock.NewFake(t0)
+	s := newSender(st, clk, sk)
+	s.Batch = 3
+	s.SendTimeout = 5 * time.Second
+	// Room for the first send only: any time spent on it eats the margin.
+	s.Lease = s.SendTimeout + 5*time.Millisecond
+	for i := range 3 {
+		enqueue(t, st, clk, fmt.Sprintf("u%d@customer.example", i), "https://portal.acme.example/x")
+	}
+	// Make the first send take longer than the margin.
+	sk.setDelay(20 * time.Millisecond)
+	for round := 1; round <= 3; round++ {
+		sent, _, err := s.RunOnce(context.Background())
+		if err != nil || sent != 1 {
+			t.Fatalf("round %d: sent %d, %v; want 1 and the rest handed back", round, sent, err)
+		}
+	}
+	if n := len(sk.messages()); n != 3 {
+		t.Fatalf("sink got %d messages, want 3", n)
+	}
+	all, _ := st.ListEmails(context.Background(), 10)
+	for _, e := range all {
+		if e.Status != store.EmailSent {
+			t.Fatalf("row %d is %s", e.ID, e.Status)
 		}
 	}
 }

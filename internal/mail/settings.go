@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"strconv"
 	"strings"
@@ -39,6 +40,23 @@ type Settings struct {
 	ReplyTo  string
 	BCC      string
 }
+
+// String describes the settings with the password masked, so a settings
+// value that reaches a log or an error message does not reveal it.
+func (s Settings) String() string {
+	pw := ""
+	if s.Password != "" {
+		pw = "[set]"
+	}
+	return fmt.Sprintf("{Host:%s Port:%d Security:%s Username:%s Password:%s From:%s ReplyTo:%s BCC:%s}",
+		s.Host, s.Port, s.Security, s.Username, pw, s.From, s.ReplyTo, s.BCC)
+}
+
+// GoString masks the password for %#v as well.
+func (s Settings) GoString() string { return "mail.Settings" + s.String() }
+
+// LogValue masks the password for log/slog.
+func (s Settings) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 // Configured reports whether a server is set; without one the outbox keeps
 // mail queued (demo mode) instead of failing it.

@@ -2,6 +2,8 @@ package mail
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -153,4 +155,18 @@ func TestStoredSettings(t *testing.T) {
 			t.Fatalf("a refused save changed the settings: %+v", got)
 		}
 	})
+}
+
+func TestSettingsPrintMasksPassword(t *testing.T) {
+	s := Settings{Host: "h", Port: 587, Security: SecurityStartTLS, Username: "u", Password: "Very-Secret-SMTP-Password-42", From: "f@example.com"}
+	var buf strings.Builder
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("settings", "smtp", s)
+	for _, out := range []string{fmt.Sprint(s), fmt.Sprintf("%v", s), fmt.Sprintf("%+v", s), fmt.Sprintf("%#v", s), fmt.Sprintf("%s", s), buf.String()} {
+		if strings.Contains(out, "Very-Secret") {
+			t.Fatalf("password printed: %s", out)
+		}
+		if !strings.Contains(out, "[set]") {
+			t.Fatalf("no hint that a password is set: %s", out)
+		}
+	}
 }

@@ -1,7 +1,6 @@
 package mail
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -43,6 +42,7 @@ type sink struct {
 	t        *testing.T
 	mu       sync.Mutex
 	mode     sinkMode
+	delay    time.Duration // before accepting each message
 	user     string
 	pass     string
 	msgs     []received
@@ -118,6 +118,8 @@ func (s *sink) up() { s.start(s.addr) }
 
 func (s *sink) setMode(m sinkMode) { s.mu.Lock(); s.mode = m; s.mu.Unlock() }
 
+func (s *sink) setDelay(d time.Duration) { s.mu.Lock(); s.delay = d; s.mu.Unlock() }
+
 func (s *sink) messages() []received {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -137,7 +139,7 @@ func (s *sink) settings() Settings {
 		sec = SecurityTLS
 	}
 	return Settings{Host: "127.0.0.1", Port: s.port(), Security: sec, Username: s.user, Password: s.pass,
-		From: "Acme Portal <portal@acme.example>", ReplyTo: "Support <support@acme.example>"}
+		From: "Acme Portal <portal@acme.example>", ReplyTo: "Support <support@acme.example>", BCC: "archive@acme.example"}
 }
 
 // NewSession implements smtp.Backend.
@@ -190,6 +192,10 @@ func (ss *sinkSession) Data(r io.Reader) error {
 		return err
 	}
 	ss.s.mu.Lock()
+	delay := ss.s.delay
+	ss.s.mu.Unlock()
+	time.Sleep(delay)
+	ss.s.mu.Lock()
 	ss.s.msgs = append(ss.s.msgs, received{From: ss.from, To: ss.to, Data: b})
 	ss.s.mu.Unlock()
 	return nil
@@ -226,5 +232,3 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	pool.AddCert(leaf)
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
 }
-
-var _ = bytes.NewReader

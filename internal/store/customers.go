@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -67,4 +68,82 @@ func (s *Store) ListCustomers(ctx context.Context) ([]Customer, error) {
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// CustomerAccounts counts, per customer key, the accounts whose scope names
+// it (accounts that see all customers are not counted).
+func (s *Store) CustomerAccounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT customer_key, COUNT(*) FROM account_scopes GROUP BY customer_key`)
+	if err != nil {
+		return nil, fmt.Errorf("store: count accounts per customer: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, fmt.Errorf("store: count accounts per customer: %w", err)
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
+}
+
+// AccountsOfCustomer lists the accounts whose scope names the customer.
+func (s *Store) AccountsOfCustomer(ctx context.Context, key string) ([]Account, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+prefixed("a.", accountColumns)+` FROM accounts a
+		JOIN account_scopes s ON s.account_id = a.id WHERE s.customer_key = $1 ORDER BY a.email`, key)
+	if err != nil {
+		return nil, fmt.Errorf("store: accounts of customer %q: %w", key, err)
+	}
+	defer rows.Close()
+	var out []Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *a)
+	}
+	return out, rows.Err()
+}
+
+// DisabledCustomers reports which of the keys have portal access turned off.
+func (s *Store) DisabledCustomers(ctx context.Context, keys []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	q := `SELECT customer_key FROM customers WHERE portal_enabled = FALSE AND customer_key IN (`
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		if i > 0 {
+			q += ", "
+		}
+		q += fmt.Sprintf("$%d", i+1)
+		args[i] = k
+	}
+	rows, err := s.r.QueryContext(ctx, q+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: read portal access: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		out[k] = true
+	}
+	return out, rows.Err()
+}
+
+// prefixed qualifies a comma-separated column list with a table alias.
+func prefixed(alias, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		parts[i] = alias + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
 }

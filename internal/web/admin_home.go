@@ -30,7 +30,7 @@ type adminArea struct {
 // home page lists them so admins know what is coming.
 var upcomingAreas = []adminArea{
 	{"Accounts", "Create customer accounts, set their scope, send invitations and password resets."},
-	{"Customers", "Turn portal access on or off per customer and choose their sections."},
+	{"Customer sections", "Choose which sections each customer sees, with branding per customer."},
 	{"Email", "SMTP settings, test messages and the outbox."},
 }
 
