@@ -85,7 +85,7 @@ func (s *Store) MarkEmailRetry(ctx context.Context, id int64, next time.Time, la
 		status = EmailFailed
 	}
 	_, err := s.w.ExecContext(ctx, `UPDATE email_outbox SET status = $1, next_attempt_at = $2, last_error = $3, claimed_until = NULL WHERE id = $4`,
-		status, sql.NullTime{Time: next, Valid: !next.IsZero()}.Time, lastError, id)
+		status, next, lastError, id)
 	return err
 }
 

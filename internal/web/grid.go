@@ -14,12 +14,11 @@ import (
 
 // gridColumn is one header cell of the grid.
 type gridColumn struct {
-	Name, Label, Align string
-	SortHref           string // click: sort by this column (or flip it)
-	AddSortHref        string // shift-click: add it as another key
-	AriaSort           string // ascending, descending or none
-	SortPos            int    // 1-based position among the sort keys, 0 if not sorted
-	Numeric            bool
+	Label, Align string
+	SortHref     string // click: sort by this column (or flip it)
+	AddSortHref  string // shift-click: add it as another key
+	AriaSort     string // ascending, descending or none
+	SortPos      int    // 1-based position among the sort keys, 0 if not sorted
 }
 
 // gridCell is one rendered cell.
@@ -61,7 +60,7 @@ type gridView struct {
 	Page, Pages int
 	PerPage     int
 	PageSizes   []int
-	Pages_      []pageLink
+	PageLinks   []pageLink
 	PrevHref    string
 	NextHref    string
 	AsOf        time.Time
@@ -178,7 +177,7 @@ func (s *Server) fillGrid(v *gridView, snap *dataset.Snapshot, q dataset.Query, 
 			continue
 		}
 		cols = append(cols, i)
-		gc := gridColumn{Name: c.Name, Label: c.Label, Align: align(c), Numeric: c.Numeric(), AriaSort: "none"}
+		gc := gridColumn{Label: c.Label, Align: align(c), AriaSort: "none"}
 		if pos, desc, ok := q.SortOf(c.Name); ok {
 			gc.SortPos = pos + 1
 			gc.AriaSort = "ascending"
@@ -216,7 +215,7 @@ func (s *Server) fillGrid(v *gridView, snap *dataset.Snapshot, q dataset.Query, 
 		v.Facets = append(v.Facets, gridFacet{Name: f.Column.Name, Label: f.Column.Label,
 			Options: renderOptions(opts), Truncated: f.Truncated || cut})
 	}
-	v.Pages_ = pageLinks(v.Base, q, res.Page, res.Pages)
+	v.PageLinks = pageLinks(v.Base, q, res.Page, res.Pages)
 	if res.Page > 1 {
 		v.PrevHref = v.Base + qs(q.WithPage(res.Page-1))
 	}
