@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +14,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/portico-dev/portico/internal/audit"
 	"github.com/portico-dev/portico/internal/auth"
@@ -22,6 +22,8 @@ import (
 	"github.com/portico-dev/portico/internal/clock"
 	"github.com/portico-dev/portico/internal/config"
 	"github.com/portico-dev/portico/internal/customerdata"
+	"github.com/portico-dev/portico/internal/mail"
+	"github.com/portico-dev/portico/internal/secretbox"
 	"github.com/portico-dev/portico/internal/store"
 	"github.com/portico-dev/portico/internal/web"
 )
@@ -38,6 +40,12 @@ type Options struct {
 	DemoAccounts []web.DemoAccount
 	// Catalog replaces the datasets file (the demo passes its preset).
 	Catalog *catalog.Catalog
+	// MailEnv replaces the PORTICO_SMTP_* settings read from the
+	// environment (tests point it at an in-process SMTP server).
+	MailEnv *mail.Settings
+	// MailTLS overrides the TLS client settings of the sender (tests trust
+	// their own certificate authority).
+	MailTLS *tls.Config
 }
 
 // App is one running Portico instance.
@@ -49,6 +57,11 @@ type App struct {
 	Data   *customerdata.Service
 	Log    *slog.Logger
 	Clock  clock.Clock
+	// Outbox queues the portal's emails; Sender delivers them.
+	Outbox *mail.Outbox
+	Sender *mail.Sender
+	// MailEnv are the PORTICO_SMTP_* settings; saved settings win over them.
+	MailEnv mail.Settings
 
 	http     *http.Server
 	listener net.Listener
@@ -108,6 +121,14 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		CustomerSessions: auth.SessionPolicy{Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute},
 		AdminSessions:    auth.SessionPolicy{Idle: cfg.AdminSessionIdle, Absolute: cfg.AdminSessionAbsolute},
 	}
+	box := secretbox.New(cfg.SecretKey)
+	a.Outbox = &mail.Outbox{Business: cfg.BusinessName, BaseURL: cfg.BaseURL.String(), Box: box}
+	a.MailEnv = mail.SettingsFromEnv(lookupEnv)
+	if o.MailEnv != nil {
+		a.MailEnv = *o.MailEnv
+	}
+	a.Sender = &mail.Sender{Store: st, Clock: a.Clock, Log: a.Log, Outbox: a.Outbox, TLSConfig: o.MailTLS,
+		Settings: func(ctx context.Context) (mail.Settings, error) { return mail.LoadSettings(ctx, st, box, a.MailEnv) }}
 	if err := a.bootstrapAdmin(ctx); err != nil {
 		st.Close()
 		return nil, err
@@ -117,7 +138,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	a.Web, err = web.New(web.Deps{Config: cfg, Store: st, Auth: a.Auth, Log: a.Log, Clock: a.Clock, Data: a.Data,
-		DemoAccounts: o.DemoAccounts, Version: Version})
+		DemoAccounts: o.DemoAccounts, Version: Version, Outbox: a.Outbox, Box: box, MailEnv: a.MailEnv, Sender: a.Sender})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -180,7 +201,8 @@ func (a *App) upsertBootstrapAdmin(ctx context.Context) error {
 }
 
 // Start listens on the configured address (":0" picks a free port) and
-// serves in the background, with the session sweeper running beside it.
+// serves in the background, with the session sweeper and the outbox sender
+// running beside it.
 func (a *App) Start(ctx context.Context) error {
 	ln, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {
@@ -190,7 +212,7 @@ func (a *App) Start(ctx context.Context) error {
 	a.http = a.Web.HTTPServer(a.Config.Addr)
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stop = stop
-	a.wg.Add(2)
+	a.wg.Add(3)
 	go func() {
 		defer a.wg.Done()
 		if err := a.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -200,6 +222,10 @@ func (a *App) Start(ctx context.Context) error {
 	go func() {
 		defer a.wg.Done()
 		a.sweep(bg)
+	}()
+	go func() {
+		defer a.wg.Done()
+		a.Sender.Run(bg)
 	}()
 	return nil
 }
@@ -251,33 +277,6 @@ func (a *App) Close() error {
 		a.Store = nil
 	}
 	return err
-}
-
-// sweep removes ended sessions, old throttle counters and expired links
-// once a minute, so the tables stay small; correctness never depends on it,
-// since every check also looks at the times itself.
-func (a *App) sweep(ctx context.Context) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		now := a.Clock.Now()
-		if n, err := a.Store.DeleteStaleSessions(ctx, now, a.Config.SessionIdle, a.Config.AdminSessionIdle); err != nil && ctx.Err() == nil {
-			a.Log.Warn("session sweep failed", "err", err)
-		} else if n > 0 {
-			a.Log.Info("ended idle or expired sessions", "count", n)
-		}
-		if err := a.Store.DeleteStaleThrottles(ctx, now, a.Config.LoginWindow); err != nil && ctx.Err() == nil {
-			a.Log.Warn("throttle sweep failed", "err", err)
-		}
-		if err := a.Store.DeleteOldTokens(ctx, now.Add(-30*24*time.Hour)); err != nil && ctx.Err() == nil {
-			a.Log.Warn("token sweep failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 func lookupEnv(name string) (string, bool) { return os.LookupEnv(name) }

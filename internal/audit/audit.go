@@ -32,11 +32,32 @@ const (
 	SessionEnded    Action = "session_ended"
 	AuditExported   Action = "audit_exported"
 	CustomerAccess  Action = "customer_access_changed"
+
+	AccountCreated     Action = "account_created"
+	AccountUpdated     Action = "account_updated" // details: {"from": {...}, "to": {...}} of changed fields
+	AccountDeactivated Action = "account_deactivated"
+	AccountReactivated Action = "account_reactivated"
+	ScopeChanged       Action = "scope_changed"
+	InvitationSent     Action = "invitation_sent"
+	InvitationResent   Action = "invitation_resent"
+	InvitationAccepted Action = "invitation_accepted"
+	LinkRejected       Action = "link_rejected" // an expired, used or unknown link was tried
+	ResetLinkSent      Action = "reset_link_sent"
+	ResetRequested     Action = "password_reset_requested"
+	TempPasswordSent   Action = "temporary_password_sent"
+	AdminDeactivated   Action = "admin_deactivated"
+	AdminReactivated   Action = "admin_reactivated"
+	SettingsChanged    Action = "settings_changed" // secrets masked
+	TestEmailSent      Action = "test_email_sent"
+	EmailRetried       Action = "email_retry_requested"
 )
 
 // Actions lists every action, for the audit log's filter.
 var Actions = []Action{SignIn, SignInFailed, Lockout, SignOut, PasswordChanged, SessionExpired, SessionEnded,
-	AdminCreated, AdminPassword, CustomerAccess, DataExported, AuditExported, CSRFRejected}
+	AccountCreated, AccountUpdated, AccountDeactivated, AccountReactivated, ScopeChanged,
+	InvitationSent, InvitationResent, InvitationAccepted, LinkRejected, ResetLinkSent, ResetRequested, TempPasswordSent,
+	AdminCreated, AdminPassword, AdminDeactivated, AdminReactivated, CustomerAccess, SettingsChanged, TestEmailSent, EmailRetried,
+	DataExported, AuditExported, CSRFRejected}
 
 // Actor is who did something.
 type Actor struct {

@@ -88,6 +88,10 @@ type Config struct {
 	// ShutdownTimeout is how long serve waits for requests in flight when it
 	// is told to stop (PORTICO_SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
+	// InvitationTTL is how long an emailed invitation or admin-sent reset
+	// link stays valid; ForgotTTL the same for a self-service reset link.
+	InvitationTTL time.Duration
+	ForgotTTL     time.Duration
 	// Demo marks a server started by "portico demo": it relaxes nothing
 	// security-related but shows the demo banner and credentials hint.
 	Demo bool
@@ -128,6 +132,8 @@ var Vars = []Var{
 	{"PORTICO_CONFIG", "(none)", "Path of the datasets file that declares ERP sources and datasets (see docs/datasets.md).", false},
 	{"PORTICO_DATASET_MEMORY_MB", "512", "Memory budget for dataset snapshots, in MiB; the least recently used are dropped beyond it.", false},
 	{"PORTICO_SHUTDOWN_TIMEOUT", "20s", "How long serve lets requests in flight finish when stopping.", false},
+	{"PORTICO_INVITATION_TTL", "24h", "How long an invitation or an admin-sent reset link stays valid.", false},
+	{"PORTICO_RESET_LINK_TTL", "30m", "How long a link from the forgot-password page stays valid.", false},
 }
 
 // LegacyNames maps the original portal's .env keys to Portico's, so an
@@ -188,6 +194,8 @@ func Parse(get Lookup) (Config, error) {
 		ShutdownTimeout:       p.dur("PORTICO_SHUTDOWN_TIMEOUT", 20*time.Second),
 		ConfigPath:            p.str("PORTICO_CONFIG", ""),
 		DatasetMemory:         int64(p.int("PORTICO_DATASET_MEMORY_MB", 512)) << 20,
+		InvitationTTL:         p.dur("PORTICO_INVITATION_TTL", 24*time.Hour),
+		ForgotTTL:             p.dur("PORTICO_RESET_LINK_TTL", 30*time.Minute),
 	}
 	if _, ok := get("PORTICO_SESSION_ABSOLUTE"); !ok {
 		if v, ok := get("SESSION_HOURS"); ok {
@@ -273,6 +281,12 @@ func (c Config) Validate(forServe bool) error {
 	}
 	if c.DatasetMemory < 16<<20 {
 		bad("PORTICO_DATASET_MEMORY_MB", "must be at least 16")
+	}
+	if c.InvitationTTL < time.Minute || c.InvitationTTL > 30*24*time.Hour {
+		bad("PORTICO_INVITATION_TTL", "must be between 1m and 720h")
+	}
+	if c.ForgotTTL < time.Minute || c.ForgotTTL > 24*time.Hour {
+		bad("PORTICO_RESET_LINK_TTL", "must be between 1m and 24h")
 	}
 	if c.MaxBodyBytes < 1024 {
 		bad("PORTICO_MAX_BODY_BYTES", "must be at least 1024")

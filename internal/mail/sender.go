@@ -36,6 +36,9 @@ type Sender struct {
 	// Settings is called on every round, so saved settings apply without a
 	// restart; usually a closure over LoadSettings.
 	Settings func(ctx context.Context) (Settings, error)
+	// Outbox opens sealed rows (bodies holding a temporary password); nil
+	// means no row is sealed.
+	Outbox *Outbox
 
 	MinBackoff, MaxBackoff time.Duration
 	GiveUpAfter            time.Duration
@@ -108,6 +111,19 @@ func (s *Sender) RunOnce(ctx context.Context) (sent, failed int, err error) {
 			}
 			break
 		}
+		if e.Sealed {
+			opened, err := s.openSealed(e)
+			if err != nil {
+				// The key changed since the row was queued: it can never be
+				// opened, so retrying is pointless.
+				if err := s.Store.MarkEmailRetry(context.WithoutCancel(ctx), e.ID, time.Time{}, "The message was encrypted with a different secret key and cannot be opened; send it again."); err != nil {
+					log.Error("outbox: record failure", "email", e.ID, "err", err)
+				}
+				failed++
+				continue
+			}
+			e = opened
+		}
 		m := message{
 			id:      fmt.Sprintf("outbox-%d@%s", e.ID, fromDomain(settings.From)),
 			to:      e.To,
@@ -162,6 +178,13 @@ func (s *Sender) RunOnce(ctx context.Context) (sent, failed int, err error) {
 		}
 	}
 	return sent, failed, nil
+}
+
+func (s *Sender) openSealed(e store.Email) (store.Email, error) {
+	if s.Outbox == nil {
+		return e, fmt.Errorf("mail: email %d is sealed and the sender has no outbox key", e.ID)
+	}
+	return s.Outbox.Open(e)
 }
 
 // backoff is the wait before the next attempt after attempt number

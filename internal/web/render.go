@@ -40,6 +40,7 @@ func newRenderer(a *assets) (*renderer, error) {
 			return *t
 		},
 		"initials":    initials,
+		"hasPrefix":   strings.HasPrefix,
 		"formatCount": formatCount,
 		"clock":       func(t time.Time) string { return t.UTC().Format("15:04:05 UTC") },
 		"year":        func() int { return time.Now().Year() },

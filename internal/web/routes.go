@@ -31,6 +31,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /data/{dataset}/export.xlsx", s.requireCustomer(s.exportDataset("xlsx")))
 	mux.HandleFunc("POST /password/change", s.requireCustomer(s.submitPasswordChange))
 
+	// Password links and forgotten passwords (customers and admins).
+
 	// Admin console.
 	mux.HandleFunc("GET /admin/login", s.showSignIn(s.adminArea()))
 	mux.HandleFunc("POST /admin/login", s.submitSignIn(s.adminArea()))
@@ -46,6 +48,14 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /admin/audit/export.csv", s.requireAdmin(s.exportAudit))
 	mux.HandleFunc("POST /admin/sessions/{id}/end", s.requireAdmin(s.endSession))
 	mux.HandleFunc("POST /admin/sessions/end-all", s.requireAdmin(s.endAllSessions))
+
+	// Admin console: accounts.
+
+	// Admin console: admins and the admin's own password.
+
+	// Admin console: outbox and email settings.
+
+	// Admin console: session settings.
 
 	s.mux = mux
 	return chain(mux,

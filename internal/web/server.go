@@ -13,6 +13,8 @@ import (
 	"github.com/portico-dev/portico/internal/clock"
 	"github.com/portico-dev/portico/internal/config"
 	"github.com/portico-dev/portico/internal/customerdata"
+	"github.com/portico-dev/portico/internal/mail"
+	"github.com/portico-dev/portico/internal/secretbox"
 	"github.com/portico-dev/portico/internal/store"
 )
 
@@ -34,6 +36,13 @@ type Deps struct {
 	DemoAccounts []DemoAccount
 	// Version is shown in the admin console footer.
 	Version string
+	// Outbox composes and queues emails; Sender delivers them (its RunOnce
+	// backs "retry now"); Box seals stored secrets; MailEnv are the
+	// PORTICO_SMTP_* settings that saved settings override.
+	Outbox  *mail.Outbox
+	Sender  *mail.Sender
+	Box     *secretbox.Box
+	MailEnv mail.Settings
 }
 
 // Server handles every HTTP request.

@@ -1,0 +1,80 @@
+package mail
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/portico-dev/portico/internal/secretbox"
+	"github.com/portico-dev/portico/internal/store"
+)
+
+// Outbox composes the portal's emails and queues them in the portal
+// database, inside the caller's transaction: the email exists if and only if
+// the change that caused it was committed, and a request never waits on SMTP.
+type Outbox struct {
+	// Business names the portal in every email.
+	Business string
+	// BaseURL is the configured public URL; every link is built on it,
+	// never on the request's Host header.
+	BaseURL string
+	// Box seals bodies that hold a secret (a temporary password), so the
+	// secret is encrypted at rest until the sender opens it.
+	Box *secretbox.Box
+}
+
+// Link returns the absolute URL of path (which starts with "/") on the
+// configured public URL.
+func (o *Outbox) Link(path string) string {
+	return strings.TrimRight(o.BaseURL, "/") + path
+}
+
+// Enqueue composes an email of kind k to the stored address to and adds it
+// to the outbox through tx. Business and BaseURL are filled in from o.
+func (o *Outbox) Enqueue(ctx context.Context, tx *store.Tx, k Kind, to string, d Data, now time.Time) error {
+	if d.Business == "" {
+		d.Business = o.Business
+	}
+	if d.BaseURL == "" {
+		d.BaseURL = o.BaseURL
+	}
+	subject, text, html, err := Compose(k, d)
+	if err != nil {
+		return err
+	}
+	e := &store.Email{To: to, Subject: subject, BodyText: text, BodyHTML: html, CreatedAt: now}
+	if d.TempPassword != "" {
+		if o.Box == nil {
+			return fmt.Errorf("mail: %s email holds a secret but the outbox has no key to seal it", k)
+		}
+		if e.BodyText, err = o.Box.Seal(text); err != nil {
+			return err
+		}
+		if e.BodyHTML, err = o.Box.Seal(html); err != nil {
+			return err
+		}
+		e.Sealed = true
+	}
+	return tx.EnqueueEmail(ctx, e)
+}
+
+// Open returns e with its bodies in clear text: sealed rows are decrypted
+// (for the sender, and for the demo's outbox viewer).
+func (o *Outbox) Open(e store.Email) (store.Email, error) {
+	if !e.Sealed {
+		return e, nil
+	}
+	if o.Box == nil {
+		return e, fmt.Errorf("mail: email %d is sealed and no key is configured", e.ID)
+	}
+	var err error
+	if e.BodyText, err = o.Box.Open(e.BodyText); err != nil {
+		return e, err
+	}
+	if e.BodyHTML, err = o.Box.Open(e.BodyHTML); err != nil {
+		return e, err
+	}
+	e.Sealed = false
+	return e, nil
+}

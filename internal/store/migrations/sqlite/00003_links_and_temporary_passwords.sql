@@ -1,0 +1,20 @@
+-- Temporary passwords expire and work for one sign-in: password_expires_at
+-- holds the end of that window (NULL for a password the person chose).
+-- failed_streak counts consecutive failed sign-ins across every window; at
+-- 100 only a reset link or a temporary password unlocks the account.
+-- sealed marks outbox rows whose bodies are encrypted at rest (a temporary
+-- password is in them) and opened only by the sender.
+
+-- +goose Up
+ALTER TABLE accounts ADD COLUMN password_expires_at TIMESTAMP;
+ALTER TABLE accounts ADD COLUMN failed_streak INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE admins ADD COLUMN password_expires_at TIMESTAMP;
+ALTER TABLE admins ADD COLUMN failed_streak INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE email_outbox ADD COLUMN sealed BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- +goose Down
+ALTER TABLE email_outbox DROP COLUMN sealed;
+ALTER TABLE admins DROP COLUMN failed_streak;
+ALTER TABLE admins DROP COLUMN password_expires_at;
+ALTER TABLE accounts DROP COLUMN failed_streak;
+ALTER TABLE accounts DROP COLUMN password_expires_at;
