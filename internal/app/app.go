@@ -120,9 +120,12 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			MaxFailuresPerIP: cfg.LoginMaxFailuresPerIP},
 		CustomerSessions: auth.SessionPolicy{Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute},
 		AdminSessions:    auth.SessionPolicy{Idle: cfg.AdminSessionIdle, Absolute: cfg.AdminSessionAbsolute},
+		InvitationTTL:    cfg.InvitationTTL,
+		ForgotTTL:        cfg.ForgotTTL,
 	}
 	box := secretbox.New(cfg.SecretKey)
 	a.Outbox = &mail.Outbox{Business: cfg.BusinessName, BaseURL: cfg.BaseURL.String(), Box: box}
+	a.Auth.Outbox = a.Outbox
 	a.MailEnv = mail.SettingsFromEnv(lookupEnv)
 	if o.MailEnv != nil {
 		a.MailEnv = *o.MailEnv

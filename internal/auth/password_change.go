@@ -80,6 +80,9 @@ func (s *Service) ChangeCustomerPassword(ctx context.Context, acct *store.Accoun
 		if token, _, err = s.StartSession(ctx, tx, store.KindCustomer, acct.ID, ip, userAgent); err != nil {
 			return err
 		}
+		if err := s.NotifyPasswordChanged(ctx, tx, CustomerPerson(acct)); err != nil {
+			return err
+		}
 		return s.Audit.Record(ctx, tx, audit.PasswordChanged, audit.Actor{Kind: store.KindCustomer, ID: acct.ID, Label: acct.Email},
 			target, map[string]any{"forced": current == nil, "sessions_ended": ended})
 	})

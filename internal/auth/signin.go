@@ -12,6 +12,7 @@ import (
 	"github.com/portico-dev/portico/internal/audit"
 	"github.com/portico-dev/portico/internal/auth/password"
 	"github.com/portico-dev/portico/internal/clock"
+	"github.com/portico-dev/portico/internal/mail"
 	"github.com/portico-dev/portico/internal/store"
 )
 
@@ -40,6 +41,14 @@ type Service struct {
 	Throttle         Throttle
 	CustomerSessions SessionPolicy
 	AdminSessions    SessionPolicy
+	// Outbox queues invitations, reset links, temporary passwords and
+	// password-changed notices.
+	Outbox *mail.Outbox
+	// InvitationTTL bounds invitations and admin-sent reset links;
+	// ForgotTTL links asked for on the forgot-password page.
+	InvitationTTL, ForgotTTL time.Duration
+	// Forgot limits the forgot-password page; zero means DefaultForgotLimits.
+	Forgot ForgotLimits
 }
 
 // SignInResult is a successful sign-in: who, and the new session's token.
@@ -56,6 +65,10 @@ type principal struct {
 	label  string
 	hash   string
 	active bool
+	// expires is set while the password is temporary; streak counts
+	// consecutive failures.
+	expires *time.Time
+	streak  int
 }
 
 // SignInCustomer checks a customer's email (or username) and password and
@@ -79,7 +92,7 @@ func (s *Service) SignInCustomer(ctx context.Context, login, pw, ip, userAgent s
 			}
 			active = len(off) < len(a.Scope)
 		}
-		return &principal{a.ID, a.Email, a.PasswordHash, active}, nil
+		return &principal{a.ID, a.Email, a.PasswordHash, active, a.PasswordExpiresAt, a.FailedStreak}, nil
 	}, func(ctx context.Context, id int64, old, fresh string) error {
 		return s.Store.RehashAccountPassword(ctx, id, old, fresh)
 	}, func(ctx context.Context, tx *store.Tx, id int64, at time.Time) error {
@@ -102,7 +115,7 @@ func (s *Service) SignInAdmin(ctx context.Context, login, pw, ip, userAgent stri
 			return nil, err
 		}
 		adm = a
-		return &principal{a.ID, a.Username, a.PasswordHash, a.Active}, nil
+		return &principal{a.ID, a.Username, a.PasswordHash, a.Active, a.PasswordExpiresAt, a.FailedStreak}, nil
 	}, func(ctx context.Context, id int64, old, fresh string) error {
 		return s.Store.RehashAdminPassword(ctx, id, old, fresh)
 	}, func(ctx context.Context, tx *store.Tx, id int64, at time.Time) error {
@@ -166,6 +179,12 @@ func (s *Service) signIn(ctx context.Context, kind, login, pw, ip, userAgent str
 		}
 		return fail("locked")
 	}
+	if p != nil && p.streak >= store.MaxFailedStreak {
+		if err := s.Hasher.DummyVerify(ctx, pw); err != nil {
+			return nil, err
+		}
+		return fail("locked until the password is reset")
+	}
 
 	var ok, needsRehash bool
 	if p == nil || p.hash == "" {
@@ -182,7 +201,8 @@ func (s *Service) signIn(ctx context.Context, kind, login, pw, ip, userAgent str
 			ok = false
 		}
 	}
-	if !ok || !p.active {
+	expired := ok && p.expires != nil && !now.Before(*p.expires)
+	if !ok || !p.active || expired {
 		reason := "wrong password"
 		switch {
 		case p == nil:
@@ -191,9 +211,16 @@ func (s *Service) signIn(ctx context.Context, kind, login, pw, ip, userAgent str
 			reason = "no password set"
 		case ok && !p.active:
 			reason = "inactive"
+		case expired:
+			reason = "temporary password expired or already used"
 		}
 		if err := s.lockIfDue(ctx, bucket, count, now, kind, target); err != nil {
 			return nil, err
+		}
+		if p != nil && !ok {
+			if err := s.countStreak(ctx, kind, p.id, target); err != nil {
+				return nil, err
+			}
 		}
 		return fail(reason)
 	}
@@ -211,9 +238,21 @@ func (s *Service) signIn(ctx context.Context, kind, login, pw, ip, userAgent str
 	if err := s.Store.ThrottleForgive(ctx, ipBucket(ip)); err != nil {
 		return nil, err
 	}
+	if p.streak > 0 {
+		if err := s.Store.ClearFailedSignIns(ctx, kind, p.id); err != nil {
+			return nil, err
+		}
+	}
 	res := &SignInResult{}
 	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
+		if p.expires != nil {
+			// A temporary password works once: this sign-in may only
+			// change it.
+			if err := tx.UseTemporaryPassword(ctx, kind, p.id, now); err != nil {
+				return err
+			}
+		}
 		if res.Token, res.Session, err = s.StartSession(ctx, tx, kind, p.id, ip, userAgent); err != nil {
 			return err
 		}
@@ -241,6 +280,20 @@ func (s *Service) lockIfDue(ctx context.Context, bucket string, count int, now t
 	}
 	s.Audit.Record(ctx, s.Store, audit.Lockout, audit.System, target,
 		map[string]any{"kind": kind, "failures": count, "until": until.Format(time.RFC3339)})
+	return nil
+}
+
+// countStreak adds a failure to the principal's consecutive streak and,
+// when it reaches store.MaxFailedStreak, records the permanent lock.
+func (s *Service) countStreak(ctx context.Context, kind string, id int64, target audit.Target) error {
+	n, err := s.Store.AddFailedSignIn(ctx, kind, id)
+	if err != nil {
+		return err
+	}
+	if n == store.MaxFailedStreak {
+		s.Audit.Record(ctx, s.Store, audit.Lockout, audit.System, target,
+			map[string]any{"kind": kind, "failures": n, "until": "a new password is set"})
+	}
 	return nil
 }
 

@@ -27,6 +27,12 @@ type Account struct {
 	UpdatedAt          time.Time
 	LastLoginAt        *time.Time
 	PasswordChangedAt  *time.Time
+	// PasswordExpiresAt is set while the password is a temporary one: it
+	// works for one sign-in before then.
+	PasswordExpiresAt *time.Time
+	// FailedStreak counts consecutive failed sign-ins, across lock windows;
+	// at MaxFailedStreak only a new password unlocks.
+	FailedStreak int
 }
 
 // Name is the person's full name, or the email when no name is stored.
@@ -38,14 +44,15 @@ func (a *Account) Name() string {
 }
 
 const accountColumns = `id, email, username, first_name, last_name, password_hash, active,
-	must_change_password, all_customers, created_at, updated_at, last_login_at, password_changed_at`
+	must_change_password, all_customers, created_at, updated_at, last_login_at, password_changed_at,
+	password_expires_at, failed_streak`
 
 func scanAccount(row interface{ Scan(...any) error }) (*Account, error) {
 	var a Account
 	var username, hash sql.NullString
-	var lastLogin, changed sql.NullTime
+	var lastLogin, changed, expires sql.NullTime
 	err := row.Scan(&a.ID, &a.Email, &username, &a.FirstName, &a.LastName, &hash, &a.Active,
-		&a.MustChangePassword, &a.AllCustomers, &a.CreatedAt, &a.UpdatedAt, &lastLogin, &changed)
+		&a.MustChangePassword, &a.AllCustomers, &a.CreatedAt, &a.UpdatedAt, &lastLogin, &changed, &expires, &a.FailedStreak)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -54,7 +61,7 @@ func scanAccount(row interface{ Scan(...any) error }) (*Account, error) {
 	}
 	a.Username, a.PasswordHash = username.String, hash.String
 	a.CreatedAt, a.UpdatedAt = utc(a.CreatedAt), utc(a.UpdatedAt)
-	a.LastLoginAt, a.PasswordChangedAt = nullTime(lastLogin), nullTime(changed)
+	a.LastLoginAt, a.PasswordChangedAt, a.PasswordExpiresAt = nullTime(lastLogin), nullTime(changed), nullTime(expires)
 	return &a, nil
 }
 
@@ -190,7 +197,8 @@ func NormalizeKeys(keys []string) []string {
 func (tx *Tx) SetAccountPassword(ctx context.Context, id int64, hash string, mustChange, changed bool, at time.Time) error {
 	q := `UPDATE accounts SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE id = $4`
 	if changed {
-		q = `UPDATE accounts SET password_hash = $1, must_change_password = $2, updated_at = $3, password_changed_at = $3 WHERE id = $4`
+		q = `UPDATE accounts SET password_hash = $1, must_change_password = $2, updated_at = $3, password_changed_at = $3,
+			password_expires_at = NULL, failed_streak = 0 WHERE id = $4`
 	}
 	return execOne(ctx, tx.tx, "set password of account", q, hash, mustChange, at, id)
 }

@@ -26,6 +26,12 @@ type Admin struct {
 	UpdatedAt          time.Time
 	LastLoginAt        *time.Time
 	PasswordChangedAt  *time.Time
+	// PasswordExpiresAt is set while the password is a temporary one: it
+	// works for one sign-in before then.
+	PasswordExpiresAt *time.Time
+	// FailedStreak counts consecutive failed sign-ins, across lock windows;
+	// at MaxFailedStreak only a new password unlocks.
+	FailedStreak int
 }
 
 // Name is the display name, or the username.
@@ -37,14 +43,15 @@ func (a *Admin) Name() string {
 }
 
 const adminColumns = `id, username, email, display_name, password_hash, source, external_id, active,
-	must_change_password, created_at, updated_at, last_login_at, password_changed_at`
+	must_change_password, created_at, updated_at, last_login_at, password_changed_at,
+	password_expires_at, failed_streak`
 
 func scanAdmin(row interface{ Scan(...any) error }) (*Admin, error) {
 	var a Admin
 	var email, hash, ext sql.NullString
-	var lastLogin, changed sql.NullTime
+	var lastLogin, changed, expires sql.NullTime
 	err := row.Scan(&a.ID, &a.Username, &email, &a.DisplayName, &hash, &a.Source, &ext, &a.Active,
-		&a.MustChangePassword, &a.CreatedAt, &a.UpdatedAt, &lastLogin, &changed)
+		&a.MustChangePassword, &a.CreatedAt, &a.UpdatedAt, &lastLogin, &changed, &expires, &a.FailedStreak)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -53,7 +60,7 @@ func scanAdmin(row interface{ Scan(...any) error }) (*Admin, error) {
 	}
 	a.Email, a.PasswordHash, a.ExternalID = email.String, hash.String, ext.String
 	a.CreatedAt, a.UpdatedAt = utc(a.CreatedAt), utc(a.UpdatedAt)
-	a.LastLoginAt, a.PasswordChangedAt = nullTime(lastLogin), nullTime(changed)
+	a.LastLoginAt, a.PasswordChangedAt, a.PasswordExpiresAt = nullTime(lastLogin), nullTime(changed), nullTime(expires)
 	return &a, nil
 }
 
@@ -125,7 +132,8 @@ func (tx *Tx) CreateAdmin(ctx context.Context, a *Admin) error {
 func (tx *Tx) SetAdminPassword(ctx context.Context, id int64, hash string, mustChange, changed bool, at time.Time) error {
 	q := `UPDATE admins SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE id = $4`
 	if changed {
-		q = `UPDATE admins SET password_hash = $1, must_change_password = $2, updated_at = $3, password_changed_at = $3 WHERE id = $4`
+		q = `UPDATE admins SET password_hash = $1, must_change_password = $2, updated_at = $3, password_changed_at = $3,
+			password_expires_at = NULL, failed_streak = 0 WHERE id = $4`
 	}
 	return execOne(ctx, tx.tx, "set password of admin", q, hash, mustChange, at, id)
 }
