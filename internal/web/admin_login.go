@@ -28,7 +28,10 @@ func (s *Server) adminArea() signInArea {
 			return s.Auth.SignInAdmin(r.Context(), login, pw, clientIP(r), r.UserAgent())
 		},
 		// An admin only ever lands inside the console.
-		target: func(_ *auth.SignInResult, next string) string {
+		target: func(res *auth.SignInResult, next string) string {
+			if res != nil && res.Admin.MustChangePassword {
+				return "/admin/password"
+			}
 			target := safeNext(next, "/admin")
 			if !isAdminPath(strings.SplitN(target, "?", 2)[0]) {
 				return "/admin"

@@ -8,6 +8,7 @@ var notices = map[string]string{
 	"signed_out":       "You have been signed out.",
 	"password_changed": "Your password has been changed. Other devices have been signed out.",
 	"session_ended":    "Your session has ended. Please sign in again.",
+	"password_set":     "Your password is set. Sign in with it now.",
 }
 
 func noticeFrom(r *http.Request) string { return notices[r.URL.Query().Get("msg")] }

@@ -32,6 +32,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /password/change", s.requireCustomer(s.submitPasswordChange))
 
 	// Password links and forgotten passwords (customers and admins).
+	mux.HandleFunc("GET /password/set", s.showPasswordSet)
+	mux.HandleFunc("POST /password/set", s.submitPasswordSet)
+	mux.HandleFunc("GET /password/forgot", s.showForgotPassword)
+	mux.HandleFunc("POST /password/forgot", s.submitForgotPassword)
 
 	// Admin console.
 	mux.HandleFunc("GET /admin/login", s.showSignIn(s.adminArea()))

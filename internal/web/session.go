@@ -199,8 +199,13 @@ func (s *Server) requireCustomer(next http.HandlerFunc) http.HandlerFunc {
 // requireAdmin does the same for the admin console.
 func (s *Server) requireAdmin(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if stateOf(r).adm == nil {
+		adm := stateOf(r).adm
+		if adm == nil {
 			s.redirectToLogin(w, r, "/admin/login")
+			return
+		}
+		if adm.MustChangePassword && r.URL.Path != "/admin/password" {
+			http.Redirect(w, r, "/admin/password", http.StatusSeeOther)
 			return
 		}
 		noStore(w)
