@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // zone names work on machines without a zone database
 )
 
 // Config is every setting Portico reads at start. Settings that admins change
@@ -92,6 +93,10 @@ type Config struct {
 	// link stays valid; ForgotTTL the same for a self-service reset link.
 	InvitationTTL time.Duration
 	ForgotTTL     time.Duration
+	// TimeZone names the zone times are shown in (an IANA name); Location
+	// is that zone, loaded by Parse. Everything is stored in UTC.
+	TimeZone string
+	Location *time.Location
 	// Demo marks a server started by "portico demo": it relaxes nothing
 	// security-related but shows the demo banner and credentials hint.
 	Demo bool
@@ -134,6 +139,7 @@ var Vars = []Var{
 	{"PORTICO_SHUTDOWN_TIMEOUT", "20s", "How long serve lets requests in flight finish when stopping.", false},
 	{"PORTICO_INVITATION_TTL", "24h", "How long an invitation or an admin-sent reset link stays valid.", false},
 	{"PORTICO_RESET_LINK_TTL", "30m", "How long a link from the forgot-password page stays valid.", false},
+	{"PORTICO_TIMEZONE", "UTC", "Time zone pages show times in, as an IANA name such as Europe/Berlin.", false},
 }
 
 // LegacyNames maps the original portal's .env keys to Portico's, so an
@@ -196,6 +202,7 @@ func Parse(get Lookup) (Config, error) {
 		DatasetMemory:         int64(p.int("PORTICO_DATASET_MEMORY_MB", 512)) << 20,
 		InvitationTTL:         p.dur("PORTICO_INVITATION_TTL", 24*time.Hour),
 		ForgotTTL:             p.dur("PORTICO_RESET_LINK_TTL", 30*time.Minute),
+		TimeZone:              p.str("PORTICO_TIMEZONE", "UTC"),
 	}
 	if _, ok := get("PORTICO_SESSION_ABSOLUTE"); !ok {
 		if v, ok := get("SESSION_HOURS"); ok {
@@ -206,6 +213,12 @@ func Parse(get Lookup) (Config, error) {
 				c.SessionAbsolute = time.Duration(h * float64(time.Hour))
 			}
 		}
+	}
+	if loc, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "" || c.TimeZone == "Local" {
+		p.fail("PORTICO_TIMEZONE", "is not a time zone name: use an IANA name such as UTC, Europe/Berlin or America/Chicago")
+		c.Location = time.UTC
+	} else {
+		c.Location = loc
 	}
 	base := p.str("PORTICO_BASE_URL", "http://localhost:5001")
 	if u, err := url.Parse(strings.TrimRight(base, "/")); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -153,3 +153,19 @@ func TestEveryVariableIsDocumented(t *testing.T) {
 		}
 	}
 }
+
+func TestTimeZoneAndLinkLifetimes(t *testing.T) {
+	c, err := Parse(lookup(map[string]string{"PORTICO_TIMEZONE": "Europe/Berlin"}))
+	if err != nil || c.Location.String() != "Europe/Berlin" || c.InvitationTTL != 24*time.Hour || c.ForgotTTL != 30*time.Minute {
+		t.Fatalf("zone %v, invitation %v, forgot %v, err %v", c.Location, c.InvitationTTL, c.ForgotTTL, err)
+	}
+	for _, bad := range []string{"Mars/Olympus", "Local", "../../etc/passwd"} {
+		if _, err := Parse(lookup(map[string]string{"PORTICO_TIMEZONE": bad})); err == nil || !strings.Contains(err.Error(), "PORTICO_TIMEZONE") {
+			t.Errorf("%q: err = %v", bad, err)
+		}
+	}
+	c, _ = Parse(lookup(map[string]string{"PORTICO_SECRET_KEY": strings.Repeat("k", 40), "PORTICO_INVITATION_TTL": "2000h"}))
+	if err := c.Validate(true); err == nil || !strings.Contains(err.Error(), "PORTICO_INVITATION_TTL") {
+		t.Errorf("2000h invitations: %v", err)
+	}
+}

@@ -74,7 +74,7 @@ func TestPanicIsAFriendly500AndServingContinues(t *testing.T) {
 	if s.assets, err = loadAssets(); err != nil {
 		t.Fatal(err)
 	}
-	if s.render, err = newRenderer(s.assets); err != nil {
+	if s.render, err = newRenderer(s.assets, s.Config.Location); err != nil {
 		t.Fatal(err)
 	}
 	s.Auth = &auth.Service{Secret: []byte("test secret")}

@@ -23,14 +23,17 @@ type renderer struct {
 	pages map[string]*template.Template
 }
 
-func newRenderer(a *assets) (*renderer, error) {
+func newRenderer(a *assets, loc *time.Location) (*renderer, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
 	funcs := template.FuncMap{
 		"asset": a.URL,
 		"datetime": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"
 			}
-			return t.UTC().Format("2 Jan 2006, 15:04 UTC")
+			return t.In(loc).Format("2 Jan 2006, 15:04 MST")
 		},
 		"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"deref": func(t *time.Time) time.Time {
@@ -42,7 +45,7 @@ func newRenderer(a *assets) (*renderer, error) {
 		"initials":    initials,
 		"hasPrefix":   strings.HasPrefix,
 		"formatCount": formatCount,
-		"clock":       func(t time.Time) string { return t.UTC().Format("15:04:05 UTC") },
+		"clock":       func(t time.Time) string { return t.In(loc).Format("15:04:05 MST") },
 		"year":        func() int { return time.Now().Year() },
 	}
 	base, err := template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/layout/*.html")

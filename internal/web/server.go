@@ -63,7 +63,7 @@ func New(d Deps) (*Server, error) {
 	if s.assets, err = loadAssets(); err != nil {
 		return nil, err
 	}
-	if s.render, err = newRenderer(s.assets); err != nil {
+	if s.render, err = newRenderer(s.assets, s.Config.Location); err != nil {
 		return nil, err
 	}
 	s.cookies = newCookieNames(d.Config.HTTPS())
