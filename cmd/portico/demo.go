@@ -64,6 +64,10 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		a.Close()
 		return fmt.Errorf("prepare demo data: %w", err)
 	}
+	if err := demo.SeedInvitation(ctx, a.Auth, a.Clock.Now()); err != nil {
+		a.Close()
+		return fmt.Errorf("prepare demo data: %w", err)
+	}
 	if err := a.Start(ctx); err != nil {
 		a.Close()
 		return err
@@ -78,12 +82,15 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
   Admin console     %s/admin/login
     %-34s %s
 
+  Emails are not sent in the demo: read them, and follow their links, in
+  the admin console's Outbox (%s is invited and waiting).
+
   Datasets file:  %s (a worked example; edit it and restart)
   Data directory: %s (delete it to start over)
   Press Ctrl+C to stop.
 
 `, cfg.BaseURL, cfg.BaseURL, demo.CustomerEmail, demo.CustomerPassword, demo.AllEmail, demo.AllPassword,
-		cfg.BaseURL, demo.AdminUsername, demo.AdminPassword, cfg.ConfigPath, abs)
+		cfg.BaseURL, demo.AdminUsername, demo.AdminPassword, demo.InvitedEmail, cfg.ConfigPath, abs)
 	<-ctx.Done()
 	return a.Close()
 }

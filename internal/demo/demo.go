@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portico-dev/portico/internal/audit"
+	"github.com/portico-dev/portico/internal/auth"
 	"github.com/portico-dev/portico/internal/auth/password"
 	"github.com/portico-dev/portico/internal/catalog"
 	"github.com/portico-dev/portico/internal/erpdemo"
@@ -144,5 +146,28 @@ func Seed(ctx context.Context, st *store.Store, h *password.Hasher, now time.Tim
 			}
 		}
 		return nil
+	})
+}
+
+// InvitedEmail is a demo account that has been invited but has not chosen
+// a password yet: its invitation waits in the outbox, so a newcomer can
+// follow the whole flow from the admin console without an SMTP server.
+const InvitedEmail = "jamie@alderfinch.example"
+
+// SeedInvitation creates the invited demo account and queues its
+// invitation, once; later runs leave it as it is.
+func SeedInvitation(ctx context.Context, svc *auth.Service, now time.Time) error {
+	if _, err := svc.Store.AccountByLogin(ctx, InvitedEmail); err == nil {
+		return nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	a := &store.Account{Email: InvitedEmail, FirstName: "Jamie", LastName: "Okafor", Active: true,
+		Scope: []string{Customers[0]}, CreatedAt: now}
+	return svc.Store.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateAccount(ctx, a); err != nil {
+			return err
+		}
+		return svc.SendInvitation(ctx, tx, auth.CustomerPerson(a), audit.System, false)
 	})
 }
