@@ -89,7 +89,7 @@ func (s *Service) sendLink(ctx context.Context, tx *store.Tx, p Person, actor au
 		return err
 	}
 	link := s.Outbox.Link("/password/set?token=" + token)
-	if err := s.Outbox.Enqueue(ctx, tx, kind, p.Email, mail.Data{Name: p.Name, Link: link, Expiry: ttl}, now); err != nil {
+	if err := s.Outbox.Enqueue(ctx, tx, kind, p.Email, mail.Data{Name: p.Name, Link: link, Expiry: ttl, Staff: p.Kind == store.KindAdmin}, now); err != nil {
 		return err
 	}
 	return s.Audit.Record(ctx, tx, action, actor, p.target(), map[string]any{"expires": t.ExpiresAt.Format(time.RFC3339)})
@@ -125,7 +125,7 @@ func (s *Service) SendTemporaryPassword(ctx context.Context, p Person, actor aud
 			signIn = "/admin/login"
 		}
 		err := s.Outbox.Enqueue(ctx, tx, mail.TemporaryPassword, p.Email,
-			mail.Data{Name: p.Name, TempPassword: pw, Link: s.Outbox.Link(signIn), Expiry: TemporaryPasswordTTL}, now)
+			mail.Data{Name: p.Name, TempPassword: pw, Link: s.Outbox.Link(signIn), Expiry: TemporaryPasswordTTL, Staff: p.Kind == store.KindAdmin}, now)
 		if err != nil {
 			return err
 		}
@@ -143,7 +143,7 @@ func (s *Service) NotifyPasswordChanged(ctx context.Context, tx *store.Tx, p Per
 	if p.Kind == store.KindAdmin {
 		signIn = "/admin/login"
 	}
-	return s.Outbox.Enqueue(ctx, tx, mail.PasswordChanged, p.Email, mail.Data{Name: p.Name, Link: s.Outbox.Link(signIn)}, s.Clock.Now())
+	return s.Outbox.Enqueue(ctx, tx, mail.PasswordChanged, p.Email, mail.Data{Name: p.Name, Link: s.Outbox.Link(signIn), Staff: p.Kind == store.KindAdmin}, s.Clock.Now())
 }
 
 // ForgotLimits bound the forgot-password page: mails per account and

@@ -44,7 +44,9 @@ func HashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// SessionPolicy holds the idle and absolute timeouts of one kind of session.
+// SessionPolicy holds the configured idle and absolute timeouts of one kind
+// of session. An idle timeout saved in the admin console replaces Idle
+// (see IdleTimeout).
 type SessionPolicy struct {
 	Idle, Absolute time.Duration
 }
@@ -66,8 +68,9 @@ func (s *Service) StartSession(ctx context.Context, tx *store.Tx, kind string, p
 }
 
 // ResolveSession returns the live session of that kind for a cookie token.
-// It enforces the idle and absolute timeouts on every call, deletes a
-// session that has run out, and records activity at most once a minute.
+// It enforces the idle timeout in force (IdleTimeout: saved in the admin
+// console, else configured) and the absolute timeout on every call, deletes
+// a session that has run out, and records activity at most once a minute.
 func (s *Service) ResolveSession(ctx context.Context, kind, token, ip, userAgent string) (*store.Session, error) {
 	if token == "" || len(token) > maxTokenLen {
 		return nil, ErrNoSession
@@ -80,15 +83,15 @@ func (s *Service) ResolveSession(ctx context.Context, kind, token, ip, userAgent
 		return nil, err
 	}
 	now := s.Clock.Now()
-	p := s.policy(kind)
-	if !now.Before(sess.ExpiresAt) || !now.Before(sess.LastSeenAt.Add(p.Idle)) {
+	idle := s.IdleTimeout(ctx, kind)
+	if !now.Before(sess.ExpiresAt) || !now.Before(sess.LastSeenAt.Add(idle)) {
 		if err := s.Store.DeleteSession(ctx, sess.ID); err != nil {
 			return nil, err
 		}
 		return nil, ErrNoSession
 	}
 	userAgent = truncate(userAgent, 400)
-	if now.Sub(sess.LastSeenAt) >= touchGap(p.Idle) || ip != sess.ClientIP {
+	if now.Sub(sess.LastSeenAt) >= touchGap(idle) || ip != sess.ClientIP {
 		if err := s.Store.TouchSession(ctx, sess.ID, now, ip, userAgent); err != nil {
 			return nil, err
 		}

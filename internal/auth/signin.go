@@ -49,6 +49,10 @@ type Service struct {
 	InvitationTTL, ForgotTTL time.Duration
 	// Forgot limits the forgot-password page; zero means DefaultForgotLimits.
 	Forgot ForgotLimits
+
+	// idle is this instance's copy of the idle timeouts saved in the admin
+	// console (see IdleTimeout); the zero value is ready to use.
+	idle idleCache
 }
 
 // SignInResult is a successful sign-in: who, and the new session's token.

@@ -139,6 +139,14 @@ var Vars = []Var{
 	{"PORTICO_SHUTDOWN_TIMEOUT", "20s", "How long serve lets requests in flight finish when stopping.", false},
 	{"PORTICO_INVITATION_TTL", "24h", "How long an invitation or an admin-sent reset link stays valid.", false},
 	{"PORTICO_RESET_LINK_TTL", "30m", "How long a link from the forgot-password page stays valid.", false},
+	{"PORTICO_SMTP_HOST", "(none)", "SMTP server for the portal's email; without one (and no settings saved in the admin console) emails stay queued in the outbox.", false},
+	{"PORTICO_SMTP_PORT", "587", "SMTP port: usually 587 for STARTTLS, 465 for implicit TLS.", false},
+	{"PORTICO_SMTP_SECURITY", "starttls", "none, starttls or tls (implicit TLS).", false},
+	{"PORTICO_SMTP_USERNAME", "(none)", "SMTP sign-in name; empty for a relay that needs no sign-in.", false},
+	{"PORTICO_SMTP_PASSWORD", "(none)", "SMTP password; needs starttls or tls.", true},
+	{"PORTICO_SMTP_FROM", "(none)", "Sender of every email, e.g. Acme Portal <portal@acme.example>; required with a host.", false},
+	{"PORTICO_SMTP_REPLY_TO", "(none)", "Optional Reply-To address.", false},
+	{"PORTICO_SMTP_BCC", "(none)", "Optional address that gets a hidden copy of every email.", false},
 	{"PORTICO_TIMEZONE", "UTC", "Time zone pages show times in, as an IANA name such as Europe/Berlin.", false},
 }
 

@@ -311,16 +311,11 @@ func smtpCode(err error) int {
 	return 0
 }
 
-// TestConnection sends the Test email to to directly, not through the
-// outbox, so the admin sees the result at once. The error, if any, is a
-// *Failure whose message says what to fix.
-func TestConnection(ctx context.Context, s Settings, to string) error {
-	return testConnection(ctx, s, to, nil, "")
-}
-
-// testConnection is TestConnection with a TLS configuration, so tests can
-// trust their own certificate.
-func testConnection(ctx context.Context, s Settings, to string, tc *tls.Config, business string) error {
+// TestConnection sends the Test email, signed with the business's name, to
+// to directly, not through the outbox, so the admin sees the result at
+// once. tc is the TLS client configuration the sender uses (nil: the system
+// roots). The error, if any, is a *Failure whose message says what to fix.
+func TestConnection(ctx context.Context, s Settings, to string, tc *tls.Config, business string) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}

@@ -51,6 +51,9 @@ type Data struct {
 	Expiry       time.Duration
 	TempPassword string
 	BaseURL      string
+	// Staff addresses a member of the business's staff (an admin of the
+	// portal) rather than a customer, which changes the wording.
+	Staff bool
 }
 
 //go:embed templates/email.html templates/email.txt
@@ -110,6 +113,11 @@ func Compose(k Kind, d Data) (subject, text, html string, err error) {
 		v.Subject = "Your invitation to the " + business + " portal"
 		v.Heading = "You are invited to the " + business + " portal"
 		v.Paragraphs = []string{business + " has created an account for you on its customer portal, where you can see your orders, invoices and documents.", "To start, choose your password:"}
+		if d.Staff {
+			v.Subject = "You are now an administrator of the " + business + " portal"
+			v.Heading = "You are invited to run the " + business + " portal"
+			v.Paragraphs = []string{"You have been added as an administrator of the " + business + " customer portal, where you will manage customer accounts, emails and settings.", "To start, choose your password:"}
+		}
 		v.Button = "Set your password"
 		if expiry != "" {
 			v.Expiry = "This link works once and expires in " + expiry + "."
@@ -154,6 +162,9 @@ func Compose(k Kind, d Data) (subject, text, html string, err error) {
 		v.Heading = "Your password was changed"
 		v.Paragraphs = []string{"The password of your " + business + " portal account was just changed."}
 		v.Closing = "If you made this change, there is nothing else to do. If you did not, contact " + business + " at once, or use \"Forgot password\" on the portal's sign-in page to choose a new one."
+		if d.Staff {
+			v.Closing = "If you made this change, there is nothing else to do. If you did not, ask another administrator of the portal to send you a reset link at once."
+		}
 	case Test:
 		v.Subject = "Test email from the " + business + " portal"
 		v.Heading = "Your email settings work"

@@ -124,3 +124,15 @@ func TestHumanDuration(t *testing.T) {
 }
 
 func htmlUnescape(s string) string { return stdhtml.UnescapeString(s) }
+
+func TestComposeForStaff(t *testing.T) {
+	d := Data{Business: "Acme", Name: "Casey", Link: "https://portal.acme.example/password/set?token=x", Staff: true}
+	subject, text, _, err := Compose(Invitation, d)
+	if err != nil || !strings.Contains(subject, "administrator") || strings.Contains(text, "orders, invoices") {
+		t.Errorf("staff invitation: %q / %q / %v", subject, text, err)
+	}
+	_, text, _, err = Compose(PasswordChanged, d)
+	if err != nil || strings.Contains(text, "Forgot password") || !strings.Contains(text, "another administrator") {
+		t.Errorf("staff password-changed notice: %q / %v", text, err)
+	}
+}

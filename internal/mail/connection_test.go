@@ -39,7 +39,7 @@ func TestTestConnection(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			err := testConnection(ctx, s, "admin@acme.example", tc, "Acme")
+			err := TestConnection(ctx, s, "admin@acme.example", tc, "Acme")
 			if len(tt.want) == 0 {
 				if err != nil {
 					t.Fatalf("unexpected error: %v", err)

@@ -120,11 +120,15 @@ func (s *Store) ListSessions(ctx context.Context, kind string, principalID int64
 	return out, rows.Err()
 }
 
-// CountLiveSessions counts sessions of a kind that have not reached their
-// absolute end (idle ones are removed by the sweeper and on next use).
-func (s *Store) CountLiveSessions(ctx context.Context, kind string, now time.Time) (int, error) {
+// CountLiveSessions counts sessions of a kind that are live at now: not past
+// their absolute end and active within idle, the kind's idle timeout. Idle
+// ones are also removed by the sweeper and on next use, but counting by the
+// times themselves keeps the figure right between sweeps and right away
+// after the timeout is shortened.
+func (s *Store) CountLiveSessions(ctx context.Context, kind string, now time.Time, idle time.Duration) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions WHERE kind = $1 AND expires_at > $2`, kind, now).Scan(&n)
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions WHERE kind = $1 AND expires_at > $2 AND last_seen_at > $3`,
+		kind, now, now.Add(-idle)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: count sessions: %w", err)
 	}

@@ -23,6 +23,8 @@ type analyticsView struct {
 	Chart          chart
 	TopAccounts    []accountCount
 	Recent         []store.ActionEvent
+	Sections       []sectionRow // views per section in the window
+	SectionViews   int          // all of them
 }
 
 type dayCount struct {
@@ -94,7 +96,7 @@ func (s *Server) showAnalytics(w http.ResponseWriter, r *http.Request) {
 			v.ActiveAccounts++
 		}
 	}
-	if v.LiveSessions, err = s.Store.CountLiveSessions(ctx, store.KindCustomer, now); err != nil {
+	if v.LiveSessions, err = s.Store.CountLiveSessions(ctx, store.KindCustomer, now, s.Auth.IdleTimeout(ctx, store.KindCustomer)); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -131,6 +133,12 @@ func (s *Server) showAnalytics(w http.ResponseWriter, r *http.Request) {
 		v.Recent = append(v.Recent, signIns[i])
 	}
 	v.Chart = barChart(v.PerDay)
+	var views int64
+	if v.Sections, views, err = s.sectionViews(ctx, start, today); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	v.SectionViews = int(views)
 	s.page(w, r, http.StatusOK, "admin_analytics", &view{Title: "Analytics", Data: v})
 }
 

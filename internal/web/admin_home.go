@@ -23,21 +23,25 @@ type adminHomeData struct {
 }
 
 type adminArea struct {
-	Title, Text string
+	Title, Href, Text string
+	Alert             string // something that needs the admin, e.g. failed emails
 }
 
-// upcomingAreas are the parts of the console that later releases fill; the
-// home page lists them so admins know what is coming.
-var upcomingAreas = []adminArea{
-	{"Accounts", "Create customer accounts, set their scope, send invitations and password resets."},
-	{"Customer sections", "Choose which sections each customer sees, with branding per customer."},
-	{"Email", "SMTP settings, test messages and the outbox."},
+// adminAreas are the console's parts, in the order of the navigation.
+var adminAreas = []adminArea{
+	{Title: "Accounts", Href: "/admin/accounts", Text: "Create customer accounts, set their scope, send invitations and password resets."},
+	{Title: "Customers", Href: "/admin/customers", Text: "The ERP's customers, their accounts and portal access."},
+	{Title: "Sessions", Href: "/admin/sessions", Text: "Who is signed in now; end sessions; idle timeouts."},
+	{Title: "Audit log", Href: "/admin/audit", Text: "Every sign-in, change and export, with filters and CSV export."},
+	{Title: "Analytics", Href: "/admin/analytics", Text: "Sign-ins per day, most active accounts, views per section."},
+	{Title: "Email", Href: "/admin/outbox", Text: "The outbox of invitations and notices, and the SMTP settings."},
+	{Title: "Admins", Href: "/admin/admins", Text: "The business's staff who run this console."},
 }
 
 // showAdminHome renders the admin console's home page.
 func (s *Server) showAdminHome(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	d := adminHomeData{Areas: upcomingAreas}
+	d := adminHomeData{Areas: append([]adminArea(nil), adminAreas...)}
 	accounts, err := s.Store.ListAccounts(ctx)
 	if err != nil {
 		s.serverError(w, r, err)
@@ -57,11 +61,11 @@ func (s *Server) showAdminHome(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Admins = len(admins)
 	now := s.Clock.Now()
-	if d.CustomerSessions, err = s.Store.CountLiveSessions(ctx, store.KindCustomer, now); err != nil {
+	if d.CustomerSessions, err = s.Store.CountLiveSessions(ctx, store.KindCustomer, now, s.Auth.IdleTimeout(ctx, store.KindCustomer)); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	if d.AdminSessions, err = s.Store.CountLiveSessions(ctx, store.KindAdmin, now); err != nil {
+	if d.AdminSessions, err = s.Store.CountLiveSessions(ctx, store.KindAdmin, now, s.Auth.IdleTimeout(ctx, store.KindAdmin)); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -77,6 +81,18 @@ func (s *Server) showAdminHome(w http.ResponseWriter, r *http.Request) {
 	if d.Recent, _, err = s.Store.ListAudit(ctx, store.AuditFilter{Limit: 12}); err != nil {
 		s.serverError(w, r, err)
 		return
+	}
+	counts, err := s.Store.EmailCounts(ctx)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for i := range d.Areas {
+		if d.Areas[i].Title == "Email" {
+			if n := counts[store.EmailFailed]; n > 0 {
+				d.Areas[i].Alert = formatCount(n) + " failed"
+			}
+		}
 	}
 	s.page(w, r, http.StatusOK, "admin_home", &view{Title: "Admin console", Data: d})
 }

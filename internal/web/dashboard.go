@@ -33,6 +33,7 @@ type inventoryFigures struct {
 
 // showDashboard renders the customer's home page.
 func (s *Server) showDashboard(w http.ResponseWriter, r *http.Request) {
+	s.recordView(r, sectionOverview)
 	a := stateOf(r).account
 	d := dashboardData{AllCustomers: a.AllCustomers}
 	for _, key := range a.Scope {

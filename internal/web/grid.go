@@ -81,6 +81,7 @@ func (s *Server) showInventory(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusNotFound, "")
 		return
 	}
+	s.recordView(r, sectionInventory)
 	s.grid(w, r, spec, "/inventory")
 }
 
@@ -91,6 +92,7 @@ func (s *Server) showDataset(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusNotFound, "")
 		return
 	}
+	s.recordView(r, sectionDataset(spec.Name))
 	s.grid(w, r, spec, "/data/"+spec.Name)
 }
 

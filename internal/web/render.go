@@ -86,6 +86,7 @@ func initials(name string) string {
 type view struct {
 	Title     string
 	Business  string
+	TimeZone  string // the display time zone's name, for pages that say it
 	CSRF      string
 	Account   *store.Account
 	Admin     *store.Admin
@@ -118,6 +119,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name s
 	}
 	st := stateOf(r)
 	v.Business = s.Config.BusinessName
+	v.TimeZone = s.Config.TimeZone
 	v.RequestID = requestID(r)
 	v.Demo = s.Config.Demo
 	v.Version = s.Version

@@ -54,12 +54,37 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /admin/sessions/end-all", s.requireAdmin(s.endAllSessions))
 
 	// Admin console: accounts.
+	mux.HandleFunc("GET /admin/accounts", s.requireAdmin(s.showAccounts))
+	mux.HandleFunc("GET /admin/accounts/new", s.requireAdmin(s.showNewAccount))
+	mux.HandleFunc("POST /admin/accounts", s.requireAdmin(s.createAccount))
+	mux.HandleFunc("GET /admin/accounts/{id}", s.requireAdmin(s.showAccount))
+	mux.HandleFunc("POST /admin/accounts/{id}", s.requireAdmin(s.saveAccount))
+	mux.HandleFunc("POST /admin/accounts/{id}/deactivate", s.requireAdmin(s.deactivateAccount))
+	mux.HandleFunc("POST /admin/accounts/{id}/reactivate", s.requireAdmin(s.reactivateAccount))
+	mux.HandleFunc("POST /admin/accounts/{id}/invite", s.requireAdmin(s.inviteAccount))
+	mux.HandleFunc("POST /admin/accounts/{id}/reset", s.requireAdmin(s.resetAccount))
 
 	// Admin console: admins and the admin's own password.
+	mux.HandleFunc("GET /admin/admins", s.requireAdmin(s.showAdmins))
+	mux.HandleFunc("POST /admin/admins", s.requireAdmin(s.createAdmin))
+	mux.HandleFunc("POST /admin/admins/{id}/invite", s.requireAdmin(s.inviteAdmin))
+	mux.HandleFunc("POST /admin/admins/{id}/reset", s.requireAdmin(s.resetAdmin))
+	mux.HandleFunc("POST /admin/admins/{id}/deactivate", s.requireAdmin(s.deactivateAdmin))
+	mux.HandleFunc("POST /admin/admins/{id}/reactivate", s.requireAdmin(s.reactivateAdmin))
+	mux.HandleFunc("GET /admin/password", s.requireAdmin(s.showAdminPassword))
+	mux.HandleFunc("POST /admin/password", s.requireAdmin(s.submitAdminPassword))
 
 	// Admin console: outbox and email settings.
+	mux.HandleFunc("GET /admin/outbox", s.requireAdmin(s.showOutbox))
+	mux.HandleFunc("GET /admin/outbox/{id}", s.requireAdmin(s.showOutboxEmail))
+	mux.HandleFunc("GET /admin/outbox/{id}/preview", s.requireAdmin(s.previewOutboxEmail))
+	mux.HandleFunc("POST /admin/outbox/{id}/retry", s.requireAdmin(s.retryOutboxEmail))
+	mux.HandleFunc("GET /admin/settings/email", s.requireAdmin(s.showEmailSettings))
+	mux.HandleFunc("POST /admin/settings/email", s.requireAdmin(s.saveEmailSettings))
+	mux.HandleFunc("POST /admin/settings/email/test", s.requireAdmin(s.sendTestEmail))
 
 	// Admin console: session settings.
+	mux.HandleFunc("POST /admin/sessions/idle", s.requireAdmin(s.saveIdleSettings))
 
 	s.mux = mux
 	return chain(mux,

@@ -53,6 +53,9 @@ type Server struct {
 	handler http.Handler
 	mux     *http.ServeMux
 	cookies cookieNames
+	// views counts customer page views until they are written (see
+	// recordView); the zero value is ready to use.
+	views viewCounter
 }
 
 // New parses the templates and builds the route table; a template error

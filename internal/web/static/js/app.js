@@ -83,3 +83,64 @@
 
   syncToggles();
 })();
+
+// Accounts: the scope checklist on the account form. A filter box (hidden
+// until this runs) hides customers whose name or key does not match; ticking
+// a customer chooses "Selected customers"; choosing "All customers" greys the
+// list; the count follows the ticks. Without JavaScript the whole list shows
+// and the server ignores ticks when All is chosen.
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-checklist]").forEach(function (box) {
+    var scope = box.closest("[data-scope]");
+    var filter = box.querySelector("[data-checklist-filter]");
+    var count = box.querySelector("[data-checklist-count]");
+    var none = box.querySelector("[data-checklist-none]");
+    var items = box.querySelectorAll("li[data-name]");
+    var ticks = box.querySelectorAll("input[type=checkbox]");
+
+    function recount() {
+      var n = 0;
+      ticks.forEach(function (t) { if (t.checked) n++; });
+      if (count) count.textContent = n + " of " + ticks.length + " ticked";
+    }
+    function syncAll() {
+      var all = scope && scope.querySelector("input[name=scope][value=all]:checked");
+      box.classList.toggle("checklist-off", !!all);
+    }
+
+    if (filter) {
+      filter.hidden = false;
+      filter.addEventListener("input", function () {
+        var q = filter.value.trim().toLowerCase();
+        var shown = 0;
+        items.forEach(function (li) {
+          var hit = !q || (li.getAttribute("data-name") || "").toLowerCase().indexOf(q) !== -1;
+          li.hidden = !hit;
+          if (hit) shown++;
+        });
+        if (none) none.hidden = shown !== 0;
+      });
+      // Enter in the filter box filters; it must not submit the form.
+      filter.addEventListener("keydown", function (e) {
+        if (e.key === "Enter") e.preventDefault();
+      });
+    }
+    box.addEventListener("change", function (e) {
+      if (e.target.type !== "checkbox") return;
+      recount();
+      if (e.target.checked && scope) {
+        var selected = scope.querySelector("input[name=scope][value=selected]");
+        if (selected && !selected.checked) {
+          selected.checked = true;
+          syncAll();
+        }
+      }
+    });
+    if (scope) scope.addEventListener("change", function (e) {
+      if (e.target.name === "scope") syncAll();
+    });
+    recount();
+    syncAll();
+  });
+})();
