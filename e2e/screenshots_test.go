@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
@@ -15,41 +17,152 @@ import (
 	"github.com/portico-dev/portico/internal/demo"
 )
 
+// shotPage is one page to capture: a path, or a path and something to do
+// there first (fill in a form and submit it, to see its errors).
+type shotPage struct {
+	name, path string
+	// then runs after the page has loaded, before the screenshot.
+	then []chromedp.Action
+}
+
+// submit clicks a form's submit button and waits for the answer to show sel.
+func submit(button, sel string) []chromedp.Action {
+	return []chromedp.Action{
+		chromedp.Click(button, chromedp.ByQuery),
+		chromedp.WaitVisible(sel, chromedp.ByQuery),
+	}
+}
+
 // TestScreenshots signs in to a running demo (SHOTS_URL, e.g. the output of
 // `portico demo`) as the demo customer and admin, and saves full-page PNGs
-// of every page in light and dark, at desktop and phone widths, into
-// SHOTS_DIR. It is a tool for looking at pages, not a check:
+// of every page in light and dark, at desktop (1280×900) and phone (390×844)
+// sizes, into SHOTS_DIR as NAME-SCHEME-WIDTH.png. It is a tool for looking
+// at pages, not a check:
 //
 //	SHOTS_URL=http://127.0.0.1:5001 SHOTS_DIR=/tmp/shots go test -tags 'e2e shots' -run Screenshots ./e2e/
+//
+// SHOTS_ONLY (a regular expression) keeps only the pages whose name matches
+// it, e.g. SHOTS_ONLY='^admin-(accounts|account-)'. Pages that show a form's
+// validation errors end in "-errors". The account and customer pages are
+// found from the lists (admin-account-1 is the first account listed, and so
+// on), so the demo's ids need not be known. Nothing here changes the demo's
+// data: the forms it submits are refused.
 func TestScreenshots(t *testing.T) {
 	base, out := os.Getenv("SHOTS_URL"), os.Getenv("SHOTS_DIR")
 	if base == "" || out == "" {
 		t.Skip("set SHOTS_URL and SHOTS_DIR")
 	}
-	pages := map[string]string{"admin-customers": "/admin/customers", "admin-analytics": "/admin/analytics", "admin-audit": "/admin/audit", "admin-sessions": "/admin/sessions", "dashboard": "/", "inventory": "/inventory", "inventory-sorted": "/inventory?q=a&f.status=Available&sort=-on_hand_qty&page=2", "password-change": "/password/change", "admin-home": "/admin", "not-found": "/no-such-page"}
+	only := regexp.MustCompile(os.Getenv("SHOTS_ONLY"))
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Signed out: the public pages.
+	public := []shotPage{
+		{name: "login", path: "/login"},
+		{name: "login-errors", path: "/login", then: []chromedp.Action{
+			chromedp.SendKeys(`#login`, "nobody@example.com", chromedp.ByQuery),
+			chromedp.SendKeys(`#password`, "not the password", chromedp.ByQuery),
+			chromedp.Click(`button[type=submit]`, chromedp.ByQuery),
+			chromedp.WaitVisible(`.alert-error`, chromedp.ByQuery),
+		}},
+		{name: "admin-login", path: "/admin/login"},
+		{name: "password-forgot", path: "/password/forgot"},
+		{name: "password-forgot-errors", path: "/password/forgot", then: append([]chromedp.Action{
+			chromedp.SendKeys(`#email`, "not-an-address", chromedp.ByQuery),
+		}, submit(`button[type=submit]`, `.field-error, .alert-error, .auth-title`)...)},
+		{name: "password-link-invalid", path: "/password/set?token=bad"},
+	}
+	// As the demo customer.
+	customer := []shotPage{
+		{name: "dashboard", path: "/"},
+		{name: "inventory", path: "/inventory"},
+		{name: "inventory-sorted", path: "/inventory?q=a&f.status=Available&sort=-on_hand_qty&page=2"},
+		{name: "password-change", path: "/password/change"},
+		{name: "password-change-errors", path: "/password/change", then: submit(`form.form button[type=submit]`, `.field-error`)},
+		{name: "not-found", path: "/no-such-page"},
+	}
+	// As the demo admin.
+	admin := []shotPage{
+		{name: "admin-home", path: "/admin"},
+		{name: "admin-accounts", path: "/admin/accounts"},
+		{name: "admin-accounts-empty", path: "/admin/accounts?q=zzzz-no-such-account"},
+		{name: "admin-accounts-new", path: "/admin/accounts/new"},
+		{name: "admin-accounts-new-errors", path: "/admin/accounts/new", then: submit(`form.account-form button.button-primary[type=submit]`, `.field-error, .alert-error`)},
+		{name: "admin-customers", path: "/admin/customers"},
+		{name: "admin-sessions", path: "/admin/sessions"},
+		{name: "admin-audit", path: "/admin/audit"},
+		{name: "admin-analytics", path: "/admin/analytics"},
+		{name: "admin-outbox", path: "/admin/outbox"},
+		{name: "admin-outbox-email", path: "/admin/outbox/1"},
+		{name: "admin-settings-email", path: "/admin/settings/email"},
+		{name: "admin-admins", path: "/admin/admins"},
+		{name: "admin-password", path: "/admin/password"},
+		{name: "admin-password-errors", path: "/admin/password", then: submit(`main form.form button[type=submit]`, `.field-error, .alert-error`)},
+	}
+
 	for _, scheme := range []string{"light", "dark"} {
-		for _, width := range []int64{1280, 390} {
+		for _, size := range [][2]int64{{1280, 900}, {390, 844}} {
+			width := size[0]
+			shot := func(b *browser, p shotPage) {
+				if !only.MatchString(p.name) {
+					return
+				}
+				t.Logf("%s %s %d", p.name, scheme, width)
+				b.run(chromedp.Navigate(base+p.path), chromedp.WaitVisible(`main`, chromedp.ByQuery))
+				if len(p.then) > 0 {
+					b.run(p.then...)
+				}
+				var buf []byte
+				b.run(chromedp.FullScreenshot(&buf, 100))
+				if err := os.WriteFile(filepath.Join(out, fmt.Sprintf("%s-%s-%d.png", p.name, scheme, width)), buf, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			b := newBrowser(t)
 			b.run(chromedp.ActionFunc(func(ctx context.Context) error {
 				return emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}).Do(ctx)
-			}), chromedp.EmulateViewport(width, 900))
-			shot := func(name string) {
-				var buf []byte
-				b.run(chromedp.FullScreenshot(&buf, 100))
-				os.WriteFile(filepath.Join(out, fmt.Sprintf("%s-%s-%d.png", name, scheme, width)), buf, 0o644)
+			}), chromedp.EmulateViewport(size[0], size[1]))
+
+			for _, p := range public {
+				shot(b, p)
 			}
-			b.run(chromedp.Navigate(base+"/login"), chromedp.WaitVisible(`#login`, chromedp.ByQuery))
-			shot("login")
-			b.run(chromedp.SendKeys(`#login`, demo.CustomerEmail, chromedp.ByQuery), chromedp.SendKeys(`#password`, demo.CustomerPassword, chromedp.ByQuery),
+
+			b.run(chromedp.Navigate(base+"/login"), chromedp.WaitVisible(`#login`, chromedp.ByQuery),
+				chromedp.SendKeys(`#login`, demo.CustomerEmail, chromedp.ByQuery), chromedp.SendKeys(`#password`, demo.CustomerPassword, chromedp.ByQuery),
 				chromedp.Click(`button[type=submit]`, chromedp.ByQuery), chromedp.WaitNotPresent(`#login`, chromedp.ByQuery))
-			b.run(chromedp.Navigate(base+"/admin/login"), chromedp.WaitVisible(`#login`, chromedp.ByQuery))
-			shot("admin-login")
-			b.run(chromedp.SendKeys(`#login`, demo.AdminUsername, chromedp.ByQuery), chromedp.SendKeys(`#password`, demo.AdminPassword, chromedp.ByQuery),
+			for _, p := range customer {
+				shot(b, p)
+			}
+
+			b.run(chromedp.Navigate(base+"/admin/login"), chromedp.WaitVisible(`#login`, chromedp.ByQuery),
+				chromedp.SendKeys(`#login`, demo.AdminUsername, chromedp.ByQuery), chromedp.SendKeys(`#password`, demo.AdminPassword, chromedp.ByQuery),
 				chromedp.Click(`button[type=submit]`, chromedp.ByQuery), chromedp.WaitNotPresent(`#login`, chromedp.ByQuery))
-			for name, path := range pages {
-				b.run(chromedp.Navigate(base+path), chromedp.WaitVisible(`main`, chromedp.ByQuery))
-				shot(name)
+			pages := append([]shotPage(nil), admin...)
+			// Every account (active, all-customers, invited), and the first
+			// customer, found from their lists.
+			for i, href := range hrefs(b, base+"/admin/accounts", `a.account-name`) {
+				pages = append(pages, shotPage{name: fmt.Sprintf("admin-account-%d", i+1), path: href})
+			}
+			if cs := hrefs(b, base+"/admin/customers", `td.who a[href^="/admin/customers/"]`); len(cs) > 0 {
+				pages = append(pages, shotPage{name: "admin-customer", path: cs[0]})
+			}
+			for _, p := range pages {
+				shot(b, p)
 			}
 		}
 	}
+}
+
+// hrefs opens url and returns the paths of the links sel matches.
+func hrefs(b *browser, url, sel string) []string {
+	var links []string
+	b.run(chromedp.Navigate(url), chromedp.WaitVisible(`main`, chromedp.ByQuery),
+		chromedp.Evaluate(fmt.Sprintf(`Array.from(document.querySelectorAll(%q)).map(a => a.getAttribute("href"))`, sel), &links))
+	var paths []string
+	for _, l := range links {
+		if strings.HasPrefix(l, "/") {
+			paths = append(paths, l)
+		}
+	}
+	return paths
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/portico-dev/portico/internal/auth/password"
 	"github.com/portico-dev/portico/internal/clock"
 	"github.com/portico-dev/portico/internal/mail"
+	"github.com/portico-dev/portico/internal/secretbox"
 	"github.com/portico-dev/portico/internal/store"
 	"github.com/portico-dev/portico/internal/store/storetest"
 )
@@ -36,7 +37,7 @@ func adminService(t *testing.T, st *store.Store, edit ...func(*store.Admin)) (*a
 		Throttle:         auth.Throttle{MaxFailures: 3, Window: 15 * time.Minute, Lockout: 15 * time.Minute, MaxFailuresPerIP: 1000},
 		CustomerSessions: auth.SessionPolicy{Idle: time.Hour, Absolute: time.Hour},
 		AdminSessions:    auth.SessionPolicy{Idle: time.Hour, Absolute: time.Hour},
-		Outbox:           &mail.Outbox{Business: "Acme Warehousing", BaseURL: "https://portal.acme.example"},
+		Outbox:           &mail.Outbox{Business: "Acme Warehousing", BaseURL: "https://portal.acme.example", Box: secretbox.New("test-secret-key-0123456789abcdefghijklmnop")},
 		InvitationTTL:    24 * time.Hour, ForgotTTL: time.Hour,
 	}
 	ctx := context.Background()
@@ -90,12 +91,17 @@ func TestChangeAdminPassword(t *testing.T) {
 			t.Fatal(err)
 		}
 		mails, _ := st.ListEmails(ctx, 10)
+		opened, err := s.Outbox.Open(mails[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		mails[0] = opened
 		m := regexp.MustCompile(`token=([A-Za-z0-9_-]+)`).FindStringSubmatch(mails[0].BodyText)
 		if m == nil {
 			t.Fatal("no link in the reset email")
 		}
 		resetToken := m[1]
-		if _, err := s.CheckLink(ctx, resetToken); err != nil {
+		if _, err := s.CheckLink(ctx, auth.PurposeReset, resetToken); err != nil {
 			t.Fatalf("fresh reset link: %v", err)
 		}
 
@@ -147,7 +153,7 @@ func TestChangeAdminPassword(t *testing.T) {
 		if n := len(adminSessions(t, st, adm.ID)); n != 1 {
 			t.Errorf("%d sessions after the change, want 1", n)
 		}
-		if _, err := s.CheckLink(ctx, resetToken); !errors.Is(err, auth.ErrInvalidLink) {
+		if _, err := s.CheckLink(ctx, auth.PurposeReset, resetToken); !errors.Is(err, auth.ErrInvalidLink) {
 			t.Errorf("reset link still valid after the change: %v", err)
 		}
 		if _, err := s.SignInAdmin(ctx, "harriet", adminOldPassword, "192.0.2.9", "test"); !errors.Is(err, auth.ErrInvalidCredentials) {
@@ -157,6 +163,11 @@ func TestChangeAdminPassword(t *testing.T) {
 			t.Errorf("new password does not sign in: %v", err)
 		}
 		mails, _ = st.ListEmails(ctx, 10)
+		if len(mails) > 0 {
+			if mails[0], err = s.Outbox.Open(mails[0]); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if len(mails) != 2 || mails[0].To != "harriet.quay@acme.example" || !strings.Contains(mails[0].Subject, "password") ||
 			strings.Contains(mails[0].BodyText+mails[0].BodyHTML, adminNewPassword) {
 			t.Errorf("password-changed notice = %+v", mails[0])

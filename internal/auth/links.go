@@ -14,7 +14,8 @@ import (
 )
 
 // Purposes of emailed links. A token is bound to one purpose and one
-// person; /password/set accepts both, and nothing else accepts either.
+// person, and each purpose has its own page: an invitation works only at
+// /password/set, a reset link only at /password/reset.
 const (
 	PurposeInvitation = "invitation"
 	PurposeReset      = "reset"
@@ -88,7 +89,7 @@ func (s *Service) sendLink(ctx context.Context, tx *store.Tx, p Person, actor au
 	if err := tx.CreateToken(ctx, t); err != nil {
 		return err
 	}
-	link := s.Outbox.Link("/password/set?token=" + token)
+	link := s.Outbox.Link(LinkPath(purpose) + "?token=" + token)
 	if err := s.Outbox.Enqueue(ctx, tx, kind, p.Email, mail.Data{Name: p.Name, Link: link, Expiry: ttl, Staff: p.Kind == store.KindAdmin}, now); err != nil {
 		return err
 	}
@@ -210,6 +211,14 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, ip string) er
 	})
 }
 
+// LinkPath is the page a link of purpose opens.
+func LinkPath(purpose string) string {
+	if purpose == PurposeReset {
+		return "/password/reset"
+	}
+	return "/password/set"
+}
+
 // Link is a valid set-password link: whose it is and what for.
 type Link struct {
 	Purpose string
@@ -219,30 +228,21 @@ type Link struct {
 	Username string
 }
 
-// CheckLink returns the link's owner without using the link up (a mail
-// scanner opening it must not spend it). Every kind of bad link is
-// ErrInvalidLink.
-func (s *Service) CheckLink(ctx context.Context, token string) (*Link, error) {
-	if token == "" || len(token) > maxTokenLen {
+// CheckLink returns the owner of a link of purpose without using the link
+// up (a mail scanner opening it must not spend it). Every kind of bad link,
+// including one of another purpose, is ErrInvalidLink.
+func (s *Service) CheckLink(ctx context.Context, purpose, token string) (*Link, error) {
+	if token == "" || len(token) > maxTokenLen || (purpose != PurposeInvitation && purpose != PurposeReset) {
 		return nil, ErrInvalidLink
 	}
-	now := s.Clock.Now()
-	hash := HashToken(token)
-	for _, purpose := range []string{PurposeInvitation, PurposeReset} {
-		t, err := s.Store.ValidToken(ctx, hash, purpose, now)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		l, err := s.linkOf(ctx, t)
-		if err != nil {
-			return nil, err
-		}
-		return l, nil
+	t, err := s.Store.ValidToken(ctx, HashToken(token), purpose, s.Clock.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrInvalidLink
 	}
-	return nil, ErrInvalidLink
+	if err != nil {
+		return nil, err
+	}
+	return s.linkOf(ctx, t)
 }
 
 func (s *Service) linkOf(ctx context.Context, t *store.Token) (*Link, error) {
@@ -284,8 +284,8 @@ func (s *Service) RecordRejectedLink(ctx context.Context, token string) {
 // session of the owner ends, every other link is revoked, and a notice
 // goes to the stored address. Nobody is signed in: the caller sends the
 // person to the sign-in page.
-func (s *Service) SetPasswordFromLink(ctx context.Context, token, newPw string) (*Link, error) {
-	l, err := s.CheckLink(ctx, token)
+func (s *Service) SetPasswordFromLink(ctx context.Context, purpose, token, newPw string) (*Link, error) {
+	l, err := s.CheckLink(ctx, purpose, token)
 	if err != nil {
 		return nil, err
 	}

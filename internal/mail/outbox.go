@@ -19,8 +19,9 @@ type Outbox struct {
 	// BaseURL is the configured public URL; every link is built on it,
 	// never on the request's Host header.
 	BaseURL string
-	// Box seals bodies that hold a secret (a temporary password), so the
-	// secret is encrypted at rest until the sender opens it.
+	// Box seals every body, since each may hold a secret (a link's token,
+	// a temporary password): it is encrypted at rest until the sender or the
+	// console opens it. Without a Box only secret-free emails can be queued.
 	Box *secretbox.Box
 }
 
@@ -43,11 +44,11 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *store.Tx, k Kind, to string, d
 	if err != nil {
 		return err
 	}
-	e := &store.Email{To: to, Subject: subject, BodyText: text, BodyHTML: html, CreatedAt: now}
-	if d.TempPassword != "" {
-		if o.Box == nil {
-			return fmt.Errorf("mail: %s email holds a secret but the outbox has no key to seal it", k)
-		}
+	e := &store.Email{To: to, Subject: subject, BodyText: text, BodyHTML: html, CreatedAt: now, Hidden: d.TempPassword != ""}
+	if o.Box == nil && (d.TempPassword != "" || k == Invitation || k == ResetLink) {
+		return fmt.Errorf("mail: %s email holds a secret but the outbox has no key to seal it", k)
+	}
+	if o.Box != nil {
 		if e.BodyText, err = o.Box.Seal(text); err != nil {
 			return err
 		}

@@ -16,7 +16,8 @@ type Email struct {
 	Subject       string
 	BodyText      string
 	BodyHTML      string
-	Sealed        bool   // bodies are secretbox-sealed (they hold a temporary password)
+	Sealed        bool   // bodies are secretbox-sealed: they hold a link's token or a password
+	Hidden        bool   // never opened in the admin console: it holds a temporary password
 	Status        string // queued, sent or failed
 	Attempts      int
 	NextAttemptAt time.Time
@@ -35,8 +36,8 @@ const (
 // EnqueueEmail adds a message to the outbox, due at once.
 func (tx *Tx) EnqueueEmail(ctx context.Context, e *Email) error {
 	e.Status, e.NextAttemptAt = EmailQueued, e.CreatedAt
-	err := tx.tx.QueryRowContext(ctx, `INSERT INTO email_outbox (to_addr, subject, body_text, body_html, sealed, status, next_attempt_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`, e.To, e.Subject, e.BodyText, e.BodyHTML, e.Sealed, e.Status, e.CreatedAt).Scan(&e.ID)
+	err := tx.tx.QueryRowContext(ctx, `INSERT INTO email_outbox (to_addr, subject, body_text, body_html, sealed, hidden, status, next_attempt_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`, e.To, e.Subject, e.BodyText, e.BodyHTML, e.Sealed, e.Hidden, e.Status, e.CreatedAt).Scan(&e.ID)
 	if err != nil {
 		return fmt.Errorf("store: queue email: %w", err)
 	}
@@ -92,7 +93,7 @@ func (s *Store) MarkEmailRetry(ctx context.Context, id int64, next time.Time, la
 
 // ListEmails returns the newest messages first.
 func (s *Store) ListEmails(ctx context.Context, limit int) ([]Email, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, to_addr, subject, body_text, body_html, sealed, status, attempts, next_attempt_at, last_error, created_at, sent_at
+	rows, err := s.r.QueryContext(ctx, `SELECT id, to_addr, subject, body_text, body_html, sealed, hidden, status, attempts, next_attempt_at, last_error, created_at, sent_at
 		FROM email_outbox ORDER BY id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: list emails: %w", err)
@@ -102,7 +103,7 @@ func (s *Store) ListEmails(ctx context.Context, limit int) ([]Email, error) {
 	for rows.Next() {
 		var e Email
 		var sent sql.NullTime
-		if err := rows.Scan(&e.ID, &e.To, &e.Subject, &e.BodyText, &e.BodyHTML, &e.Sealed, &e.Status, &e.Attempts, &e.NextAttemptAt, &e.LastError, &e.CreatedAt, &sent); err != nil {
+		if err := rows.Scan(&e.ID, &e.To, &e.Subject, &e.BodyText, &e.BodyHTML, &e.Sealed, &e.Hidden, &e.Status, &e.Attempts, &e.NextAttemptAt, &e.LastError, &e.CreatedAt, &sent); err != nil {
 			return nil, fmt.Errorf("store: read email: %w", err)
 		}
 		e.NextAttemptAt, e.CreatedAt, e.SentAt = utc(e.NextAttemptAt), utc(e.CreatedAt), nullTime(sent)

@@ -13,7 +13,7 @@ import (
 // queuing it again could send it twice.
 var ErrEmailNotRetryable = errors.New("store: email already sent or being sent")
 
-const emailListColumns = `id, to_addr, subject, sealed, status, attempts, next_attempt_at, last_error, created_at, sent_at`
+const emailListColumns = `id, to_addr, subject, sealed, hidden, status, attempts, next_attempt_at, last_error, created_at, sent_at`
 
 // ListEmailsPage returns one page of the outbox for the admin console,
 // newest first, and how many messages match in all. status is "" for every
@@ -42,7 +42,7 @@ func (s *Store) ListEmailsPage(ctx context.Context, status string, offset, limit
 	for rows.Next() {
 		var e Email
 		var sent sql.NullTime
-		if err := rows.Scan(&e.ID, &e.To, &e.Subject, &e.Sealed, &e.Status, &e.Attempts, &e.NextAttemptAt, &e.LastError, &e.CreatedAt, &sent); err != nil {
+		if err := rows.Scan(&e.ID, &e.To, &e.Subject, &e.Sealed, &e.Hidden, &e.Status, &e.Attempts, &e.NextAttemptAt, &e.LastError, &e.CreatedAt, &sent); err != nil {
 			return nil, 0, fmt.Errorf("store: read email: %w", err)
 		}
 		e.NextAttemptAt, e.CreatedAt, e.SentAt = utc(e.NextAttemptAt), utc(e.CreatedAt), nullTime(sent)
@@ -75,9 +75,9 @@ func (s *Store) EmailCounts(ctx context.Context) (map[string]int, error) {
 func (s *Store) EmailByID(ctx context.Context, id int64) (*Email, error) {
 	var e Email
 	var sent sql.NullTime
-	err := s.r.QueryRowContext(ctx, `SELECT id, to_addr, subject, body_text, body_html, sealed, status, attempts, next_attempt_at,
+	err := s.r.QueryRowContext(ctx, `SELECT id, to_addr, subject, body_text, body_html, sealed, hidden, status, attempts, next_attempt_at,
 		last_error, created_at, sent_at FROM email_outbox WHERE id = $1`, id).
-		Scan(&e.ID, &e.To, &e.Subject, &e.BodyText, &e.BodyHTML, &e.Sealed, &e.Status, &e.Attempts, &e.NextAttemptAt, &e.LastError, &e.CreatedAt, &sent)
+		Scan(&e.ID, &e.To, &e.Subject, &e.BodyText, &e.BodyHTML, &e.Sealed, &e.Hidden, &e.Status, &e.Attempts, &e.NextAttemptAt, &e.LastError, &e.CreatedAt, &sent)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}

@@ -48,17 +48,7 @@ func signedInAdmin(t *testing.T, in *apptest.Instance, username, email string) (
 
 func adminEmails(t *testing.T, in *apptest.Instance, to string) []store.Email {
 	t.Helper()
-	all, err := in.Store().ListEmails(context.Background(), 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []store.Email
-	for _, e := range all {
-		if e.To == to {
-			out = append(out, e)
-		}
-	}
-	return out
+	return mailsTo(t, in, to)
 }
 
 func auditCount(t *testing.T, in *apptest.Instance, action string) int {
@@ -70,7 +60,7 @@ func auditCount(t *testing.T, in *apptest.Instance, action string) int {
 	return n
 }
 
-var adminLinkRe = regexp.MustCompile(`(\S+)/password/set\?token=([A-Za-z0-9_-]+)`)
+var adminLinkRe = regexp.MustCompile(`(\S+)/password/(?:set|reset)\?token=([A-Za-z0-9_-]+)`)
 
 func TestAdminsAdd(t *testing.T) {
 	adminsOnEachDatabase(t, func(t *testing.T, in *apptest.Instance) {
@@ -126,7 +116,7 @@ func TestAdminsAdd(t *testing.T) {
 			if len(mails) != 2 {
 				t.Fatalf("%d emails, want 2", len(mails))
 			}
-			if _, err := in.App.Auth.CheckLink(ctx, m[2]); !errors.Is(err, auth.ErrInvalidLink) {
+			if _, err := in.App.Auth.CheckLink(ctx, auth.PurposeInvitation, m[2]); !errors.Is(err, auth.ErrInvalidLink) {
 				t.Errorf("first invitation still works after a resend: %v", err)
 			}
 			fresh := adminLinkRe.FindStringSubmatch(mails[0].BodyText)
@@ -134,7 +124,7 @@ func TestAdminsAdd(t *testing.T) {
 				t.Errorf("%d invitation_resent entries, want 1", n)
 			}
 			// The new admin accepts and signs in with their own password.
-			if _, err := in.App.Auth.SetPasswordFromLink(ctx, fresh[2], "copper kettle harbour dawn"); err != nil {
+			if _, err := in.App.Auth.SetPasswordFromLink(ctx, auth.PurposeInvitation, fresh[2], "copper kettle harbour dawn"); err != nil {
 				t.Fatal(err)
 			}
 			if r := in.Client(t).AdminSignIn("harriet.q", "copper kettle harbour dawn"); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/admin" {
@@ -255,7 +245,7 @@ func TestAdminsDeactivate(t *testing.T) {
 		if s, _ := in.Store().ListSessions(ctx, store.KindAdmin, harriet.ID); len(s) != 0 {
 			t.Errorf("%d sessions left for the deactivated admin", len(s))
 		}
-		if _, err := in.App.Auth.CheckLink(ctx, link[2]); !errors.Is(err, auth.ErrInvalidLink) {
+		if _, err := in.App.Auth.CheckLink(ctx, auth.PurposeReset, link[2]); !errors.Is(err, auth.ErrInvalidLink) {
 			t.Errorf("deactivated admin's link still works: %v", err)
 		}
 		if r := in.Client(t).AdminSignIn("harriet", goodPassword); r.StatusCode != http.StatusUnauthorized {

@@ -212,6 +212,24 @@ type outboxEmailView struct {
 	Mail               outboxMail
 }
 
+// openEmail reads one email with its bodies in clear text, except an email
+// holding a temporary password, whose bodies are dropped unopened.
+func (s *Server) openEmail(ctx context.Context, id int64) (*store.Email, error) {
+	e, err := s.Store.EmailByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if e.Hidden {
+		e.BodyText, e.BodyHTML = "", ""
+		return e, nil
+	}
+	opened, err := s.Outbox.Open(*e)
+	if err != nil {
+		return nil, err
+	}
+	return &opened, nil
+}
+
 // outboxLinkRe finds the links in a plain-text body.
 var outboxLinkRe = regexp.MustCompile(`https?://[^\s<>"']+`)
 
@@ -225,7 +243,7 @@ func (s *Server) showOutboxEmail(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusNotFound, "There is no such email in the outbox.")
 		return
 	}
-	e, err := s.Store.EmailByID(r.Context(), id)
+	e, err := s.openEmail(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		s.errorPage(w, r, http.StatusNotFound, "There is no such email in the outbox.")
 		return
@@ -234,12 +252,12 @@ func (s *Server) showOutboxEmail(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	v := outboxEmailView{Email: *e, Sealed: e.Sealed, CanRetry: e.Status != store.EmailSent, Back: "/admin/outbox/" + strconv.FormatInt(id, 10)}
+	v := outboxEmailView{Email: *e, Sealed: e.Hidden, CanRetry: e.Status != store.EmailSent, Back: "/admin/outbox/" + strconv.FormatInt(id, 10)}
 	v.Mail = s.outboxMailState(r)
 	if disp, _, err := mail.SettingsForDisplay(r.Context(), s.Store, s.Box, s.MailEnv); err == nil {
 		v.From, v.ReplyTo, v.BCC = disp.From, disp.ReplyTo, disp.BCC
 	}
-	if e.Sealed {
+	if e.Hidden {
 		v.SealedNote = outboxSealedNote
 		v.Email.BodyText, v.Email.BodyHTML = "", ""
 	} else {
@@ -277,8 +295,8 @@ func (s *Server) previewOutboxEmail(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusNotFound, "There is no such email in the outbox.")
 		return
 	}
-	e, err := s.Store.EmailByID(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (e.Sealed || e.BodyHTML == "")) {
+	e, err := s.openEmail(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (e.Hidden || e.BodyHTML == "")) {
 		s.errorPage(w, r, http.StatusNotFound, "This email has no HTML body that can be shown.")
 		return
 	}

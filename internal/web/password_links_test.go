@@ -1,9 +1,11 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -17,7 +19,14 @@ import (
 	"github.com/portico-dev/portico/internal/store/storetest"
 )
 
-var linkToken = regexp.MustCompile(`/password/set\?token=([A-Za-z0-9_-]+)`)
+var linkToken = regexp.MustCompile(`/password/(?:set|reset)\?token=[A-Za-z0-9_-]+`)
+
+// linkPaths remembers which page each client opened a link on, so
+// setPassword posts to the same page.
+var linkPaths sync.Map // *apptest.Client → string
+
+// tokenOf returns the token of a link found by lastLink.
+func tokenOf(link string) string { _, tok, _ := strings.Cut(link, "?token="); return tok }
 
 // onEachDatabase runs fn against an App on SQLite and, when configured, on
 // PostgreSQL.
@@ -55,9 +64,16 @@ func mailsTo(t *testing.T, in *apptest.Instance, to string) []store.Email {
 // lastLink returns the token of the newest set-password link mailed to to.
 func lastLink(t *testing.T, in *apptest.Instance, to string) string {
 	t.Helper()
+	return tokenOf(lastLinkURL(t, in, to))
+}
+
+// lastLinkURL returns the newest set-password link mailed to to, as a path
+// with its token ("/password/set?token=…").
+func lastLinkURL(t *testing.T, in *apptest.Instance, to string) string {
+	t.Helper()
 	for _, e := range mailsTo(t, in, to) {
-		if m := linkToken.FindStringSubmatch(e.BodyText); m != nil {
-			return m[1]
+		if m := linkToken.FindString(e.BodyText); m != "" {
+			return m
 		}
 	}
 	t.Fatalf("no link mailed to %s", to)
@@ -84,17 +100,23 @@ func invite(t *testing.T, in *apptest.Instance, email string) *store.Account {
 
 // openLink does what a browser does with an emailed link: the first GET
 // moves the token into a cookie, then the form is shown without it.
-func openLink(t *testing.T, c *apptest.Client, token string) *apptest.Response {
+func openLink(t *testing.T, c *apptest.Client, link string) *apptest.Response {
 	t.Helper()
-	r := c.Get("/password/set?token=" + token)
-	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/password/set" {
-		t.Fatalf("opening the link: %d %q, want 303 to /password/set", r.StatusCode, r.Header.Get("Location"))
+	path, _, _ := strings.Cut(link, "?")
+	linkPaths.Store(c, path)
+	r := c.Get(link)
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != path {
+		t.Fatalf("opening the link: %d %q, want 303 to %s", r.StatusCode, r.Header.Get("Location"), path)
 	}
-	return c.Get("/password/set")
+	return c.Get(path)
 }
 
 func setPassword(c *apptest.Client, pw string) *apptest.Response {
-	return c.Post("/password/set", url.Values{"new_password": {pw}, "confirm_password": {pw}})
+	path := "/password/set"
+	if p, ok := linkPaths.Load(c); ok {
+		path = p.(string)
+	}
+	return c.Post(path, url.Values{"new_password": {pw}, "confirm_password": {pw}})
 }
 
 func TestInvitationLink(t *testing.T) {
@@ -104,7 +126,8 @@ func TestInvitationLink(t *testing.T) {
 		if len(mails) != 1 || !strings.Contains(mails[0].Subject, "invitation") {
 			t.Fatalf("invitation mail: %+v", mails)
 		}
-		token := lastLink(t, in, "robin@acme.example")
+		link := lastLinkURL(t, in, "robin@acme.example")
+		token := tokenOf(link)
 		if len(token) < 43 || !strings.Contains(mails[0].BodyText, in.App.Config.BaseURL.String()+"/password/set?token=") {
 			t.Fatalf("link in the mail: token %d characters; body %q", len(token), mails[0].BodyText)
 		}
@@ -115,11 +138,11 @@ func TestInvitationLink(t *testing.T) {
 		}
 		// Mail scanners open links: GETs never use the link up.
 		for range 3 {
-			if r := c.Get("/password/set?token=" + token); r.StatusCode != http.StatusSeeOther {
+			if r := c.Get(link); r.StatusCode != http.StatusSeeOther {
 				t.Fatalf("GET of the link: %d", r.StatusCode)
 			}
 		}
-		first := c.Get("/password/set?token=" + token)
+		first := c.Get(link)
 		if got := first.Header.Get("Referrer-Policy"); got != "no-referrer" {
 			t.Errorf("Referrer-Policy %q on the link page", got)
 		}
@@ -153,7 +176,7 @@ func TestInvitationLink(t *testing.T) {
 
 		// The link is spent.
 		again := in.Client(t)
-		if r := again.Get("/password/set?token=" + token); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.Body, "invalid or has expired") {
+		if r := again.Get(link); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.Body, "invalid or has expired") {
 			t.Errorf("second use of the link: %d", r.StatusCode)
 		}
 
@@ -186,27 +209,29 @@ func TestSetPasswordPageNeedsTheLinkFirst(t *testing.T) {
 func TestInvalidLinksLookTheSame(t *testing.T) {
 	in := apptest.StartSQLite(t)
 	get := func(token string) *apptest.Response { return in.Client(t).Get("/password/set?token=" + token) }
+	// The links found in the mail are invitations, so their tokens are
+	// tried at /password/set like an unknown one.
 
 	invite(t, in, "used@acme.example")
-	used := lastLink(t, in, "used@acme.example")
+	used := lastLinkURL(t, in, "used@acme.example")
 	c := in.Client(t)
 	openLink(t, c, used)
 	setPassword(c, "tidal copper lantern evening")
 
 	a := invite(t, in, "revoked@acme.example")
-	revoked := lastLink(t, in, "revoked@acme.example")
+	revoked := lastLinkURL(t, in, "revoked@acme.example")
 	ctx := context.Background()
 	if err := in.Store().InTx(ctx, func(tx *store.Tx) error {
 		return in.App.Auth.SendInvitation(ctx, tx, auth.CustomerPerson(a), audit.System, true)
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if lastLink(t, in, "revoked@acme.example") == revoked {
+	if lastLinkURL(t, in, "revoked@acme.example") == revoked {
 		t.Fatal("resend mailed the same link")
 	}
 
 	invite(t, in, "expired@acme.example")
-	expired := lastLink(t, in, "expired@acme.example")
+	expired := lastLinkURL(t, in, "expired@acme.example")
 	in.Clock.Advance(in.App.Config.InvitationTTL + time.Second)
 
 	unknown, _ := auth.NewToken()
@@ -214,7 +239,7 @@ func TestInvalidLinksLookTheSame(t *testing.T) {
 	if want.StatusCode != http.StatusBadRequest {
 		t.Fatalf("unknown link: %d", want.StatusCode)
 	}
-	for name, token := range map[string]string{"used": used, "revoked": revoked, "expired": expired, "garbage": "%3Cscript%3E", "long": strings.Repeat("a", 5000)} {
+	for name, token := range map[string]string{"used": tokenOf(used), "revoked": tokenOf(revoked), "expired": tokenOf(expired), "garbage": "%3Cscript%3E", "long": strings.Repeat("a", 5000)} {
 		r := get(token)
 		if r.StatusCode != want.StatusCode || r.Body != want.Body {
 			t.Errorf("%s link: %d, body differs from an unknown link's: %v", name, r.StatusCode, r.Body != want.Body)
@@ -229,7 +254,7 @@ func TestInvalidLinksLookTheSame(t *testing.T) {
 func TestLinkExpiry(t *testing.T) {
 	in := apptest.StartSQLite(t)
 	invite(t, in, "late@acme.example")
-	token := lastLink(t, in, "late@acme.example")
+	token := lastLinkURL(t, in, "late@acme.example")
 	in.Clock.Advance(in.App.Config.InvitationTTL - time.Second)
 	c := in.Client(t)
 	if r := openLink(t, c, token); r.StatusCode != 200 {
@@ -245,7 +270,7 @@ func TestLinkExpiry(t *testing.T) {
 func TestLinkRace(t *testing.T) {
 	onEachDatabase(t, func(t *testing.T, in *apptest.Instance) {
 		invite(t, in, "race@acme.example")
-		token := lastLink(t, in, "race@acme.example")
+		token := lastLinkURL(t, in, "race@acme.example")
 		const n = 20
 		clients := make([]*apptest.Client, n)
 		for i := range clients {
@@ -310,7 +335,7 @@ func TestResetEndsSessionsAndUnlocks(t *testing.T) {
 	if r := c.Post("/password/forgot", url.Values{"email": {"locked@acme.example"}}); r.StatusCode != 200 {
 		t.Fatalf("forgot: %d", r.StatusCode)
 	}
-	openLink(t, c, lastLink(t, in, "locked@acme.example"))
+	openLink(t, c, lastLinkURL(t, in, "locked@acme.example"))
 	newPw := "granite meadow postcard whistle"
 	if r := setPassword(c, newPw); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/login?msg=password_set" {
 		t.Fatalf("reset: %d %q", r.StatusCode, r.Header.Get("Location"))
@@ -393,7 +418,7 @@ func TestForgotPasswordMailsTheStoredAddress(t *testing.T) {
 	if len(mails) != 1 || mails[0].To != "alice@example.com" {
 		t.Fatalf("mail addressed to %+v", mails)
 	}
-	if !strings.Contains(mails[0].BodyText, in.App.Config.BaseURL.String()+"/password/set?token=") || strings.Contains(mails[0].BodyText, "evil") {
+	if !strings.Contains(mails[0].BodyText, in.App.Config.BaseURL.String()+"/password/reset?token=") || strings.Contains(mails[0].BodyText, "evil") {
 		t.Errorf("link not on the configured public URL: %q", mails[0].BodyText)
 	}
 	// A look-alike address (dotless ı) matches nothing and gets no mail.
@@ -538,7 +563,7 @@ func TestAdminInvitationLeadsToAdminSignIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := in.Client(t)
-	page := openLink(t, c, lastLink(t, in, "casey@acme.example"))
+	page := openLink(t, c, lastLinkURL(t, in, "casey@acme.example"))
 	if !strings.Contains(page.Body, `value="casey"`) {
 		t.Error("the form does not name the admin's username")
 	}
@@ -548,5 +573,107 @@ func TestAdminInvitationLeadsToAdminSignIn(t *testing.T) {
 	}
 	if r := c.AdminSignIn("casey", pw); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/admin" {
 		t.Errorf("admin sign-in: %d %q", r.StatusCode, r.Header.Get("Location"))
+	}
+}
+
+// A link works only on the page of its purpose: a reset link at the
+// invitation page and an invitation at the reset page are invalid.
+func TestLinksAreBoundToTheirPurpose(t *testing.T) {
+	in := apptest.StartSQLite(t)
+	in.CreateAccount(t, "reset@acme.example", goodPassword)
+	c := in.Client(t)
+	c.Get("/password/forgot")
+	c.Post("/password/forgot", url.Values{"email": {"reset@acme.example"}})
+	reset := lastLinkURL(t, in, "reset@acme.example")
+	invite(t, in, "new@acme.example")
+	invitation := lastLinkURL(t, in, "new@acme.example")
+	if !strings.HasPrefix(reset, "/password/reset?") || !strings.HasPrefix(invitation, "/password/set?") {
+		t.Fatalf("links %q and %q", reset, invitation)
+	}
+	if r := in.Client(t).Get("/password/set?token=" + tokenOf(reset)); r.StatusCode != http.StatusBadRequest {
+		t.Errorf("reset link at the invitation page: %d", r.StatusCode)
+	}
+	if r := in.Client(t).Get("/password/reset?token=" + tokenOf(invitation)); r.StatusCode != http.StatusBadRequest {
+		t.Errorf("invitation at the reset page: %d", r.StatusCode)
+	}
+	// Moving a link into the cookie on one page does not let it be used on
+	// the other.
+	x := in.Client(t)
+	openLink(t, x, reset)
+	if r := x.Post("/password/set", url.Values{"new_password": {"tidal copper lantern evening"}, "confirm_password": {"tidal copper lantern evening"}}); r.StatusCode != http.StatusBadRequest {
+		t.Errorf("reset link posted to the invitation page: %d", r.StatusCode)
+	}
+	// Both still work where they belong.
+	if r := openLink(t, in.Client(t), reset); r.StatusCode != 200 {
+		t.Errorf("reset link at its page: %d", r.StatusCode)
+	}
+	if r := openLink(t, in.Client(t), invitation); r.StatusCode != 200 {
+		t.Errorf("invitation at its page: %d", r.StatusCode)
+	}
+}
+
+// Neither a link's token nor a temporary password is written anywhere in
+// the portal database: the whole SQLite file is searched for them.
+func TestNoSecretInTheDatabaseFile(t *testing.T) {
+	target := storetest.SQLite(t)
+	in := apptest.Start(t, target, nil)
+	a := invite(t, in, "dump@acme.example")
+	token := tokenOf(lastLinkURL(t, in, "dump@acme.example"))
+	if err := in.App.Auth.SendTemporaryPassword(context.Background(), auth.CustomerPerson(a), audit.System); err != nil {
+		t.Fatal(err)
+	}
+	temp := regexp.MustCompile(`[a-z0-9]{5}(?:-[a-z0-9]{5}){3,}`).FindString(mailsTo(t, in, "dump@acme.example")[0].BodyText)
+	if temp == "" {
+		t.Fatal("no temporary password mailed")
+	}
+	in.App.Close()
+	var dump []byte
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		b, err := os.ReadFile(target.Options.SQLitePath + suffix)
+		if err == nil {
+			dump = append(dump, b...)
+		}
+	}
+	if len(dump) == 0 {
+		t.Fatal("empty database file")
+	}
+	for name, secret := range map[string]string{"token": token, "temporary password": temp} {
+		for _, part := range []string{secret, secret[:12], secret[len(secret)-12:]} {
+			if bytes.Contains(dump, []byte(part)) {
+				t.Errorf("the database file holds the %s (%q)", name, part)
+			}
+		}
+	}
+}
+
+// A forged Host or X-Forwarded-Host header never reaches a mailed link.
+func TestHostHeaderNeverReachesALink(t *testing.T) {
+	in := apptest.StartSQLite(t)
+	in.CreateAccount(t, "host@acme.example", goodPassword)
+	c := in.Client(t)
+	c.Get("/password/forgot")
+	for _, h := range []map[string]string{{"Host": "evil.example"}, {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}} {
+		req, _ := http.NewRequest(http.MethodPost, in.URL+"/password/forgot",
+			strings.NewReader(url.Values{"email": {"host@acme.example"}, "csrf_token": {c.LastCSRF}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		for k, v := range h {
+			if k == "Host" {
+				req.Host = v
+			} else {
+				req.Header.Set(k, v)
+			}
+		}
+		c.Do(req)
+	}
+	mails := mailsTo(t, in, "host@acme.example")
+	if len(mails) == 0 {
+		t.Fatal("no mail queued")
+	}
+	for _, m := range mails {
+		if strings.Contains(m.BodyText, "evil") || strings.Contains(m.BodyHTML, "evil") ||
+			!strings.Contains(m.BodyText, in.App.Config.BaseURL.String()+"/password/reset?token=") {
+			t.Errorf("mailed link not on the public URL: %q", m.BodyText)
+		}
 	}
 }

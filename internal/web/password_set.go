@@ -13,6 +13,7 @@ import (
 // passwordSetForm is the data of the set-password page, reached from an
 // invitation or a reset link.
 type passwordSetForm struct {
+	Action     string // the page's own path, /password/set or /password/reset
 	Invitation bool   // an invitation (first password) rather than a reset
 	Username   string // for password managers
 	Name       string
@@ -37,16 +38,21 @@ func (s *Server) invalidLink(w http.ResponseWriter, r *http.Request) {
 	s.page(w, r, http.StatusBadRequest, "password_link_invalid", &view{Title: "Link invalid or expired"})
 }
 
-// showPasswordSet handles both steps of opening a link. With ?token= it
-// checks the token without using it up (mail scanners open links too),
-// moves it into a cookie and redirects to the same page without it; without
-// a token it shows the form for the token in the cookie.
-func (s *Server) showPasswordSet(w http.ResponseWriter, r *http.Request) {
+// showPasswordSet handles both steps of opening a link of purpose (an
+// invitation at /password/set, a reset link at /password/reset). With
+// ?token= it checks the token without using it up (mail scanners open links
+// too), moves it into a cookie and redirects to the same page without it;
+// without a token it shows the form for the token in the cookie.
+func (s *Server) showPasswordSet(purpose string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { s.openLink(w, r, purpose) }
+}
+
+func (s *Server) openLink(w http.ResponseWriter, r *http.Request, purpose string) {
 	noStore(w)
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	ctx := r.Context()
 	if token := r.URL.Query().Get("token"); token != "" {
-		l, err := s.Auth.CheckLink(ctx, token)
+		l, err := s.Auth.CheckLink(ctx, purpose, token)
 		if errors.Is(err, auth.ErrInvalidLink) {
 			s.Auth.RecordRejectedLink(ctx, token)
 			s.invalidLink(w, r)
@@ -58,7 +64,7 @@ func (s *Server) showPasswordSet(w http.ResponseWriter, r *http.Request) {
 		}
 		http.SetCookie(w, &http.Cookie{Name: s.linkCookie(), Value: token, Path: "/", HttpOnly: true, Secure: s.cookies.secure,
 			SameSite: http.SameSiteLaxMode, MaxAge: max(1, int(time.Until(l.Expires).Seconds()))})
-		http.Redirect(w, r, "/password/set", http.StatusSeeOther)
+		http.Redirect(w, r, auth.LinkPath(purpose), http.StatusSeeOther)
 		return
 	}
 	c, err := r.Cookie(s.linkCookie())
@@ -66,7 +72,7 @@ func (s *Server) showPasswordSet(w http.ResponseWriter, r *http.Request) {
 		s.invalidLink(w, r)
 		return
 	}
-	l, err := s.Auth.CheckLink(ctx, c.Value)
+	l, err := s.Auth.CheckLink(ctx, purpose, c.Value)
 	if errors.Is(err, auth.ErrInvalidLink) {
 		s.Auth.RecordRejectedLink(ctx, c.Value)
 		s.invalidLink(w, r)
@@ -81,7 +87,7 @@ func (s *Server) showPasswordSet(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) passwordSetForm(l *auth.Link) passwordSetForm {
-	return passwordSetForm{Invitation: l.Purpose == auth.PurposeInvitation, Username: l.Username, Name: l.Person.Name,
+	return passwordSetForm{Action: auth.LinkPath(l.Purpose), Invitation: l.Purpose == auth.PurposeInvitation, Username: l.Username, Name: l.Person.Name,
 		Expires: l.Expires, MinLength: s.Auth.Policy.MinLength}
 }
 
@@ -94,7 +100,11 @@ func (s *Server) passwordSetTitle(l *auth.Link) string {
 
 // submitPasswordSet sets the password from the link in the cookie, then
 // sends the person to sign in: a link never signs anyone in by itself.
-func (s *Server) submitPasswordSet(w http.ResponseWriter, r *http.Request) {
+func (s *Server) submitPasswordSet(purpose string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { s.useLink(w, r, purpose) }
+}
+
+func (s *Server) useLink(w http.ResponseWriter, r *http.Request, purpose string) {
 	noStore(w)
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	ctx := r.Context()
@@ -103,7 +113,7 @@ func (s *Server) submitPasswordSet(w http.ResponseWriter, r *http.Request) {
 		s.invalidLink(w, r)
 		return
 	}
-	l, err := s.Auth.CheckLink(ctx, c.Value)
+	l, err := s.Auth.CheckLink(ctx, purpose, c.Value)
 	if errors.Is(err, auth.ErrInvalidLink) {
 		s.Auth.RecordRejectedLink(ctx, c.Value)
 		s.invalidLink(w, r)
@@ -124,7 +134,7 @@ func (s *Server) submitPasswordSet(w http.ResponseWriter, r *http.Request) {
 		fields["confirm_password"] = "The two passwords do not match."
 	}
 	if len(fields) == 0 {
-		_, err := s.Auth.SetPasswordFromLink(ctx, c.Value, newPw)
+		_, err := s.Auth.SetPasswordFromLink(ctx, purpose, c.Value, newPw)
 		var pe *password.PolicyError
 		switch {
 		case err == nil:

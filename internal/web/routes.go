@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/portico-dev/portico/internal/auth"
 	"github.com/portico-dev/portico/internal/store"
 )
 
@@ -32,8 +33,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /password/change", s.requireCustomer(s.submitPasswordChange))
 
 	// Password links and forgotten passwords (customers and admins).
-	mux.HandleFunc("GET /password/set", s.showPasswordSet)
-	mux.HandleFunc("POST /password/set", s.submitPasswordSet)
+	mux.HandleFunc("GET /password/set", s.showPasswordSet(auth.PurposeInvitation))
+	mux.HandleFunc("POST /password/set", s.submitPasswordSet(auth.PurposeInvitation))
+	mux.HandleFunc("GET /password/reset", s.showPasswordSet(auth.PurposeReset))
+	mux.HandleFunc("POST /password/reset", s.submitPasswordSet(auth.PurposeReset))
 	mux.HandleFunc("GET /password/forgot", s.showForgotPassword)
 	mux.HandleFunc("POST /password/forgot", s.submitForgotPassword)
 
