@@ -58,9 +58,11 @@ type AuditFilter struct {
 	ActorID   int64
 	Actor     string // actor label (email or username), exact
 	Target    string // target id or label, exact
-	From, To  time.Time
-	Limit     int
-	Offset    int
+	// TargetKind narrows Target to customers or admins, whose ids overlap.
+	TargetKind string
+	From, To   time.Time
+	Limit      int
+	Offset     int
 }
 
 // ListAudit returns matching entries, newest first, and how many match in all.
@@ -85,6 +87,9 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, int
 	}
 	if f.Target != "" {
 		add("(target_id = ? OR target_label = ?)", f.Target)
+	}
+	if f.TargetKind != "" {
+		add("target_kind = ?", f.TargetKind)
 	}
 	if !f.From.IsZero() {
 		add("at >= ?", f.From)

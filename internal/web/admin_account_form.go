@@ -260,7 +260,7 @@ func (s *Server) accountDetails(r *http.Request, a *store.Account) (*accountDeta
 	if d.Audit, err = s.accountAudit(r, a); err != nil {
 		return nil, err
 	}
-	d.AuditHref = "/admin/audit?target=" + strconv.FormatInt(a.ID, 10)
+	d.AuditHref = "/admin/audit?target_kind=customer&target=" + strconv.FormatInt(a.ID, 10)
 	d.CanInvite = a.Active && a.PasswordHash == ""
 	d.Reinvite = inv != nil
 	d.CanResetLink = a.Active && a.PasswordHash != ""
@@ -293,7 +293,7 @@ func (s *Server) accountAudit(r *http.Request, a *store.Account) ([]store.AuditE
 	seen := map[int64]bool{}
 	var out []store.AuditEntry
 	for _, target := range []string{strconv.FormatInt(a.ID, 10), a.Email} {
-		list, _, err := s.Store.ListAudit(ctx, store.AuditFilter{Target: target, Limit: 100})
+		list, _, err := s.Store.ListAudit(ctx, store.AuditFilter{Target: target, TargetKind: store.KindCustomer, Limit: 100})
 		if err != nil {
 			return nil, err
 		}

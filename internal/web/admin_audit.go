@@ -20,6 +20,7 @@ type auditView struct {
 	Entries                    []store.AuditEntry
 	Actions                    []audit.Action
 	Actor, Action, Target      string
+	TargetKind                 string // customer, admin, or empty for both
 	From, To                   string
 	Total, Page, Pages         int
 	PrevHref, NextHref, Export string
@@ -28,10 +29,20 @@ type auditView struct {
 
 // auditFilter reads the filter from the query string; a message says what
 // is wrong with it.
-func auditFilter(q url.Values) (store.AuditFilter, auditView, string) {
+// Dates are days in the display time zone.
+func auditFilter(q url.Values, loc *time.Location) (store.AuditFilter, auditView, string) {
 	v := auditView{Actions: audit.Actions, Actor: strings.TrimSpace(q.Get("actor")), Action: q.Get("action"),
-		Target: strings.TrimSpace(q.Get("target")), From: q.Get("from"), To: q.Get("to"), Page: 1}
+		Target: strings.TrimSpace(q.Get("target")), TargetKind: q.Get("target_kind"), From: q.Get("from"), To: q.Get("to"), Page: 1}
 	f := store.AuditFilter{Actor: strings.ToLower(v.Actor), Target: v.Target}
+	switch v.TargetKind {
+	case "", store.KindCustomer, store.KindAdmin:
+		f.TargetKind = v.TargetKind
+	default:
+		return f, v, "The target kind must be customer or admin."
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
 	if v.Action != "" {
 		known := false
 		for _, a := range audit.Actions {
@@ -51,7 +62,7 @@ func auditFilter(q url.Values) (store.AuditFilter, auditView, string) {
 		if d.raw == "" {
 			continue
 		}
-		t, err := time.Parse("2006-01-02", d.raw)
+		t, err := time.ParseInLocation("2006-01-02", d.raw, loc)
 		if err != nil {
 			return f, v, d.name + " must be a date such as 2026-03-31."
 		}
@@ -78,7 +89,7 @@ func auditFilter(q url.Values) (store.AuditFilter, auditView, string) {
 
 func (v auditView) query(page int) string {
 	q := url.Values{}
-	for k, val := range map[string]string{"actor": v.Actor, "action": v.Action, "target": v.Target, "from": v.From, "to": v.To} {
+	for k, val := range map[string]string{"actor": v.Actor, "action": v.Action, "target": v.Target, "target_kind": v.TargetKind, "from": v.From, "to": v.To} {
 		if val != "" {
 			q.Set(k, val)
 		}
@@ -94,7 +105,7 @@ func (v auditView) query(page int) string {
 
 // showAudit lists the audit log, newest first, filtered and paged.
 func (s *Server) showAudit(w http.ResponseWriter, r *http.Request) {
-	f, v, problem := auditFilter(r.URL.Query())
+	f, v, problem := auditFilter(r.URL.Query(), s.Config.Location)
 	status := http.StatusOK
 	if problem != "" {
 		status, v.Problem = http.StatusBadRequest, problem
@@ -121,7 +132,7 @@ func (s *Server) showAudit(w http.ResponseWriter, r *http.Request) {
 // exportAudit streams the filtered log as CSV, every matching entry, and
 // records that it was exported.
 func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request) {
-	f, _, problem := auditFilter(r.URL.Query())
+	f, _, problem := auditFilter(r.URL.Query(), s.Config.Location)
 	if problem != "" {
 		s.errorPage(w, r, http.StatusBadRequest, problem)
 		return

@@ -48,6 +48,8 @@ func TestAdminAuditLog(t *testing.T) {
 			"action=sign_in_failed":         "1 entry",
 			"actor=USER1@acme.example":      "20 entries",
 			"target=2":                      "20 entries",
+			"target=2&target_kind=customer": "20 entries",
+			"target=2&target_kind=admin":    "0 entries",
 			"from=2026-05-04&to=2026-05-04": "10 entries", // nine seeded and the admin's own sign-in
 		} {
 			if r := c.Get("/admin/audit?" + query); r.StatusCode != 200 || !strings.Contains(r.Body, want) {
@@ -62,6 +64,7 @@ func TestAdminAuditLog(t *testing.T) {
 			"from=2026-05-04&to=2026-05-01":     "end date is before the start date",
 			"action=drop_tables":                "There is no event called",
 			"page=0":                            "whole number of 1 or more",
+			"target=1&target_kind=robot":        "must be customer or admin",
 			"actor=" + strings.Repeat("a", 400): "at most 320 characters",
 		} {
 			r := c.Get("/admin/audit?" + query)
