@@ -38,7 +38,7 @@ func TestAdminAnalytics(t *testing.T) {
 	if strings.Join(values, ",") != "0,3,0,1" {
 		t.Errorf("figures = %v, want active 0, sign-ins 3, live 0, exports 1", values)
 	}
-	if got := doc.Find(".stat-note").First().Text(); got != "1 different accounts" {
+	if got := doc.Find(".stat-note").First().Text(); got != "1 different account" {
 		t.Errorf("unique = %q", got)
 	}
 	if n := doc.Find("svg.chart rect.chart-bar").Length(); n != 14 {
