@@ -77,7 +77,7 @@ func checkData(ctx context.Context, e *env, cfg config.Config) int {
 		fmt.Fprintf(e.stdout, "FAIL  datasets file %s:\n      %s\n", cfg.ConfigPath, strings.ReplaceAll(err.Error(), "\n", "\n      "))
 		return 1
 	}
-	fmt.Fprintf(e.stdout, "OK    datasets file %s (%d source(s), %d dataset(s))\n", cfg.ConfigPath, len(cat.Sources), len(cat.Datasets))
+	fmt.Fprintf(e.stdout, "OK    datasets file %s (%d source(s), %d dataset(s))\n", cfg.ConfigPath, len(cat.Sources), len(cat.Specs()))
 	problems := 0
 	sources := map[string]*source.Source{}
 	for _, sc := range cat.Sources {
@@ -100,7 +100,7 @@ func checkData(ctx context.Context, e *env, cfg config.Config) int {
 		fmt.Fprintf(e.stdout, "OK    source %s (%s) answered in %s\n", sc.Name, sc.Driver, time.Since(start).Round(time.Millisecond))
 		sources[sc.Name] = src
 	}
-	for _, d := range cat.Datasets {
+	for _, d := range cat.Specs() {
 		src, ok := sources[d.Source]
 		if !ok {
 			fmt.Fprintf(e.stdout, "FAIL  dataset %s: its source %s is not reachable\n", d.Name, d.Source)

@@ -1,7 +1,7 @@
 // Package catalog reads the datasets file: the TOML file (PORTICO_CONFIG)
 // that declares the ERP sources Portico reads and the datasets customers
-// see, and the presets shipped in the binary ("demo" and "deacom") that can
-// be named instead of written out. Everything is validated at load time,
+// see, and the presets shipped in the binary ("demo", "deacom" and
+// "timetracker") that can be named instead of written out. Everything is validated at load time,
 // with every problem reported at once, each naming the file, the source or
 // dataset and the field, and saying what to fix: a portal that starts has
 // a datasets file that makes sense. docs/datasets.md documents the format.
@@ -18,13 +18,19 @@ import (
 )
 
 // Catalog is a validated datasets file: the sources, with their DSNs
-// resolved from the environment, and the datasets, in file order.
+// resolved from the environment, the grid datasets (the inventory and the
+// /data pages) and the role datasets (projects, invoices, invoice lines,
+// time entries), each in file order. Role datasets are kept apart from
+// the grids on purpose: their rows are shown only through the rules of
+// their pages (draft invoices never), so nothing lists them as a grid.
 type Catalog struct {
 	Sources  []source.Config
 	Datasets []*dataset.Spec
+	Roles    []*RoleDataset
 }
 
-// Dataset returns the dataset with that name.
+// Dataset returns the grid dataset with that name (role datasets are
+// found with Role).
 func (c *Catalog) Dataset(name string) (*dataset.Spec, bool) {
 	for _, d := range c.Datasets {
 		if d.Name == name {

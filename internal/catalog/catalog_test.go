@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -125,7 +126,17 @@ func TestDemoPreset(t *testing.T) {
 		t.Errorf("customers_sql = %q", src.CustomersSQL)
 	}
 	if len(c.Datasets) != 1 {
-		t.Errorf("%d datasets, want only the inventory", len(c.Datasets))
+		t.Errorf("%d grid datasets, want only the inventory", len(c.Datasets))
+	}
+	var roles []Role
+	for _, r := range c.Roles {
+		roles = append(roles, r.Role)
+		if r.Spec.Source != "demo" || r.Spec.Page != string(r.Role) || r.Spec.CustomerColumn != CustomerColumn {
+			t.Errorf("role %s: spec %+v", r.Role, r.Spec)
+		}
+	}
+	if !reflect.DeepEqual(roles, Roles) {
+		t.Errorf("roles %v, want %v", roles, Roles)
 	}
 }
 
@@ -440,7 +451,7 @@ func TestValidationErrors(t *testing.T) {
 		want []string
 	}{
 		{"unknown preset", func(t *testing.T) string { return `preset = "sap"` + minimal }, erpEnv,
-			[]string{file + `preset "sap" is not a shipped preset; use one of "deacom", "demo"`}},
+			[]string{file + `preset "sap" is not a shipped preset; use one of "deacom", "demo", "timetracker"`}},
 		{"DSN variable not set", func(t *testing.T) string { return minimal }, noEnv,
 			[]string{file + `source "erp": set the environment variable PORTICO_ERP_DSN (named by dsn_env)`}},
 		{"DSN variable empty", func(t *testing.T) string { return minimal }, envOf(map[string]string{"PORTICO_ERP_DSN": ""}),
@@ -800,7 +811,7 @@ query_timeout = "90s"
 				t.Errorf("got %+v\nwant %+v", c, want)
 			}
 		}, ""},
-		{"unknown preset", `preset = "sap"`, nil, nil, `datasets.toml: preset "sap" is not a shipped preset; use one of "deacom", "demo", or remove the preset line`},
+		{"unknown preset", `preset = "sap"`, nil, nil, `datasets.toml: preset "sap" is not a shipped preset; use one of "deacom", "demo", "timetracker", or remove the preset line`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -829,7 +840,7 @@ query_timeout = "90s"
 	if _, err := Preset("nope", PresetOptions{}); err == nil || !strings.Contains(err.Error(), `preset "nope": preset "nope" is not a shipped preset`) {
 		t.Errorf("Preset(nope) error = %v", err)
 	}
-	if got := Presets(); !reflect.DeepEqual(got, []string{"deacom", "demo"}) {
+	if got := Presets(); !reflect.DeepEqual(got, []string{"deacom", "demo", "timetracker"}) {
 		t.Errorf("Presets() = %v", got)
 	}
 }
@@ -878,22 +889,18 @@ func TestDocsExamples(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v\n%s", err, b)
 			}
-			if len(c.Datasets) == 0 {
+			if len(c.Specs()) == 0 {
 				t.Error("the example declares no dataset")
 			}
 		})
 	}
-	t.Run("the deacom preset is shown exactly as shipped", func(t *testing.T) {
-		found := false
-		for _, b := range blocks {
-			if b == deacomTOML {
-				found = true
+	for name, text := range map[string]string{"deacom": deacomTOML, "timetracker": timetrackerTOML} {
+		t.Run("the "+name+" preset is shown exactly as shipped", func(t *testing.T) {
+			if !slices.Contains(blocks, text) {
+				t.Errorf("docs/datasets.md has no toml block equal to presets/%s.toml; copy the preset into the docs", name)
 			}
-		}
-		if !found {
-			t.Error("docs/datasets.md has no toml block equal to presets/deacom.toml; copy the preset into the docs")
-		}
-	})
+		})
+	}
 	t.Run("the error examples are what Portico says", func(t *testing.T) {
 		section := md[strings.Index(md, "## When the file is wrong"):]
 		section = section[:strings.Index(section, "\n## ")]
@@ -903,7 +910,7 @@ func TestDocsExamples(t *testing.T) {
 				lines = append(lines, strings.Split(strings.TrimSpace(part), "\n")...)
 			}
 		}
-		if len(lines) < 7 {
+		if len(lines) < 11 {
 			t.Fatalf("found %d example messages", len(lines))
 		}
 		const name = "/etc/portico/datasets.toml"
@@ -914,6 +921,11 @@ func TestDocsExamples(t *testing.T) {
 				`SELECT id, customer, qty FROM stock`, `DELETE FROM stock`, `name = "id"`, `name = "lot_id"`).Replace(minimal) +
 				"[[dataset]]\nname = \"lots\"\npage = \"inventory\"\nsource = \"erp\"\nsql = \"SELECT 1\"\ncustomer_column = \"customer\"\nkey_column = \"customer\"\n[[dataset.column]]\nname = \"customer\"\n",
 			strings.Replace(minimal, `source = "erp"`, "source = \"erp\"\n\n\nrefresh = 60", 1),
+			strings.NewReplacer(`name = "bills"`, `name = "invoices"`,
+				"  [[dataset.column]]\n  name = \"due_date\"\n  type = \"date\"\n", "",
+				"name = \"total\"\n  type = \"money\"", "name = \"total\"",
+				`draft = ["draft"]`, `draft = ["draft", "open"]`).Replace(invoicesFile) +
+				"\n[[dataset]]\nname = \"invoices2\"\nsource = \"erp\"\nrole = \"invoice\"\nsql = \"SELECT 1\"\ncustomer_column = \"customer\"\nkey_column = \"customer\"\n[[dataset.column]]\nname = \"customer\"\n",
 		} {
 			_, err := Parse(name, []byte(text), noEnv)
 			if err == nil {

@@ -33,16 +33,30 @@ type fileSource struct {
 }
 
 type fileDataset struct {
-	Name           string       `toml:"name"`
-	Title          string       `toml:"title"`
-	Source         string       `toml:"source"`
-	Page           string       `toml:"page"`
-	SQL            string       `toml:"sql"`
-	CustomerColumn string       `toml:"customer_column"`
-	KeyColumn      string       `toml:"key_column"`
-	DefaultSort    []string     `toml:"default_sort"`
-	Refresh        duration     `toml:"refresh"`
-	Columns        []fileColumn `toml:"column"`
+	Name           string        `toml:"name"`
+	Title          string        `toml:"title"`
+	Source         string        `toml:"source"`
+	Page           string        `toml:"page"`
+	SQL            string        `toml:"sql"`
+	CustomerColumn string        `toml:"customer_column"`
+	KeyColumn      string        `toml:"key_column"`
+	DefaultSort    []string      `toml:"default_sort"`
+	Refresh        duration      `toml:"refresh"`
+	Role           string        `toml:"role"`
+	Statuses       *fileStatuses `toml:"statuses"`
+	Columns        []fileColumn  `toml:"column"`
+}
+
+// fileStatuses is a role dataset's [dataset.statuses] table: which ERP
+// status values fall in each of the role's categories. Invoices use paid,
+// unpaid, draft and cancelled; projects use active and inactive.
+type fileStatuses struct {
+	Paid      []string `toml:"paid"`
+	Unpaid    []string `toml:"unpaid"`
+	Draft     []string `toml:"draft"`
+	Cancelled []string `toml:"cancelled"`
+	Active    []string `toml:"active"`
+	Inactive  []string `toml:"inactive"`
 }
 
 type fileColumn struct {
@@ -78,10 +92,11 @@ func (d *duration) UnmarshalTOML(v any) error {
 // knownKeys lists the keys of each table, for the "did you mean" hint on
 // misspelt keys.
 var knownKeys = map[string][]string{
-	"":               {"preset", "source", "dataset"},
-	"source":         {"name", "driver", "dsn", "dsn_env", "query_timeout", "connect_timeout", "max_open_conns", "breaker_failures", "breaker_cooldown", "customers_sql"},
-	"dataset":        {"name", "title", "source", "page", "sql", "customer_column", "key_column", "default_sort", "refresh", "column"},
-	"dataset.column": {"name", "label", "type", "format", "align", "hidden", "searchable", "facet"},
+	"":                 {"preset", "source", "dataset"},
+	"source":           {"name", "driver", "dsn", "dsn_env", "query_timeout", "connect_timeout", "max_open_conns", "breaker_failures", "breaker_cooldown", "customers_sql"},
+	"dataset":          {"name", "title", "source", "page", "role", "sql", "customer_column", "key_column", "default_sort", "refresh", "statuses", "column"},
+	"dataset.column":   {"name", "label", "type", "format", "align", "hidden", "searchable", "facet"},
+	"dataset.statuses": {"paid", "unpaid", "draft", "cancelled", "active", "inactive"},
 }
 
 // decode parses the TOML. Syntax and type errors stop here (the rest of
@@ -152,8 +167,11 @@ func typeError(msg string) string {
 }
 
 func tableLabel(table string) string {
-	if table == "" {
+	switch table {
+	case "":
 		return "the top level"
+	case "dataset.statuses":
+		return "[dataset.statuses]" // one table per dataset, not a list
 	}
 	return "[[" + table + "]]"
 }

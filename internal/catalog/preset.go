@@ -15,6 +15,8 @@ var (
 	demoTOML string
 	//go:embed presets/deacom.toml
 	deacomTOML string
+	//go:embed presets/timetracker.toml
+	timetrackerTOML string
 )
 
 // erpPathToken stands for the demo ERP's path in presets/demo.toml.
@@ -25,7 +27,8 @@ type PresetOptions struct {
 	// DemoERPPath is the demo ERP's SQLite file, for the "demo" preset.
 	DemoERPPath string
 	// Env looks up environment variables to resolve dsn_env (the "deacom"
-	// preset reads PORTICO_DEACOM_DSN); nil means os.LookupEnv.
+	// preset reads PORTICO_DEACOM_DSN, "timetracker" reads
+	// PORTICO_TIMETRACKER_DSN); nil means os.LookupEnv.
 	Env func(string) (string, bool)
 }
 
@@ -40,14 +43,17 @@ func Presets() []string {
 }
 
 var presetText = map[string]func(erpPath string) string{
-	"demo":   DemoFile,
-	"deacom": func(string) string { return deacomTOML },
+	"demo":        DemoFile,
+	"deacom":      func(string) string { return deacomTOML },
+	"timetracker": func(string) string { return timetrackerTOML },
 }
 
 // Preset returns a shipped preset, validated like a datasets file:
 // "demo" reads the demo ERP at opts.DemoERPPath; "deacom" is the original
 // portal's inventory query on a Deacom ERP (SQL Server), with its DSN from
-// PORTICO_DEACOM_DSN.
+// PORTICO_DEACOM_DSN; "timetracker" reads a TimeTracker database
+// (PostgreSQL, DSN from PORTICO_TIMETRACKER_DSN) for the client-portal
+// roles.
 func Preset(name string, opts PresetOptions) (*Catalog, error) {
 	return build(fmt.Sprintf("preset %q", name), &fileDoc{Preset: name}, opts.Env, opts, "")
 }

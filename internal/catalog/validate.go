@@ -75,6 +75,7 @@ func validate(file string, doc *fileDoc, env func(string) (string, bool), dir st
 
 	seenDS := map[string]bool{}
 	inventory := ""
+	roleAt := map[Role]string{}
 	for i, fd := range doc.Datasets {
 		if fd.Name != "" {
 			if seenDS[fd.Name] {
@@ -84,6 +85,23 @@ func validate(file string, doc *fileDoc, env func(string) (string, bool), dir st
 			seenDS[fd.Name] = true
 		}
 		spec := validateDataset(p, i, fd, seenSrc, srcNames)
+		if fd.Role != "" {
+			rd := validateRole(p, label("dataset", i, fd.Name), fd, spec)
+			if rd == nil {
+				continue
+			}
+			if prev, dup := roleAt[rd.Role]; dup {
+				p.add("datasets %q and %q both have role = %q; only one dataset can have a role, remove it from one of them",
+					prev, spec.Name, rd.Role)
+				continue
+			}
+			roleAt[rd.Role] = spec.Name
+			cat.Roles = append(cat.Roles, rd)
+			continue
+		}
+		if fd.Statuses != nil {
+			p.add("%s: [dataset.statuses] applies only to a dataset with role = %q or %q", label("dataset", i, fd.Name), RoleProjects, RoleInvoices)
+		}
 		if spec.Page == PageInventory {
 			if inventory != "" {
 				p.add("datasets %q and %q both have page = %q; only one dataset can be the inventory page, give the other page = %q",

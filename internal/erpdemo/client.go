@@ -37,6 +37,7 @@ type entryRow struct {
 type invoiceRow struct {
 	id                                   int64
 	customer, number, status, issue, due string
+	dueAgo                               int // days since the due date; negative when not yet due
 	currency                             string
 	subtotal, tax, total, paid           int64 // cents
 }
@@ -51,7 +52,7 @@ func (g *generator) planClient() *clientData {
 	r := g.o.rng(streamClient)
 	cd := &clientData{}
 	var projectID, entryID, invoiceID, lineID int64
-	for _, c := range customerList {
+	for ci, c := range customerList {
 		// Projects: a few per customer, each with its own run of time
 		// entries between its start and its end (today while active).
 		names := append([]string(nil), projectNames...)
@@ -60,6 +61,9 @@ func (g *generator) planClient() *clientData {
 			projectID++
 			p := projectRow{id: projectID, customer: c.name, name: names[k]}
 			p.status = pickWeighted(r, []string{"active", "completed", "on_hold"}, []int{55, 35, 10})
+			if ci == 0 && k < 2 {
+				p.status = "active" // the demo account's customer has work in progress
+			}
 			p.startAgo = 30 + r.IntN(540)
 			switch p.status {
 			case "active":
@@ -103,20 +107,15 @@ func (g *generator) planClient() *clientData {
 		// Invoices: roughly monthly, newest first in time, with statuses
 		// that agree with their dates (only unpaid past-due ones are
 		// overdue, drafts are recent).
-		currency, taxBP := "EUR", taxRate[c.country]
-		switch c.country {
-		case "US":
-			currency = "USD"
-		case "GB":
-			currency = "GBP"
-		}
+		currency, taxBP := currencyOf(c.country), taxRate[c.country]
+		first := len(cd.invoices)
 		terms := []int{14, 30, 45, 60}[r.IntN(4)]
 		n := 8 + r.IntN(5)
 		for j := range n {
 			invoiceID++
 			issueAgo := (n-1-j)*30 + r.IntN(10)
 			dueAgo := issueAgo - terms
-			inv := invoiceRow{id: invoiceID, customer: c.name, currency: currency, issue: g.day(-issueAgo), due: g.day(-dueAgo)}
+			inv := invoiceRow{id: invoiceID, customer: c.name, currency: currency, issue: g.day(-issueAgo), due: g.day(-dueAgo), dueAgo: dueAgo}
 			inv.number = fmt.Sprintf("INV-%d-%05d", g.o.Anchor.AddDate(0, 0, -issueAgo).Year(), 1000+invoiceID)
 			for range 1 + r.IntN(15) {
 				lineID++
@@ -154,8 +153,45 @@ func (g *generator) planClient() *clientData {
 			}
 			cd.invoices = append(cd.invoices, inv)
 		}
+		if ci == 0 {
+			showcase(cd.invoices[first:])
+		}
 	}
 	return cd
+}
+
+// showcase gives the demo account's customer (the first) one invoice in
+// every state the portal treats differently, whatever the random draws
+// were: a cancelled and a draft invoice (never shown), a paid one, open
+// ones (overdue or not as their due dates say), a partially paid one, and
+// two in a second currency (one paid, one partially paid), so totals per
+// currency show. Statuses still agree with the dates. The invoices are
+// oldest first; there are at least eight.
+func showcase(invs []invoiceRow) {
+	n := len(invs)
+	open := func(i int) string {
+		if invs[i].dueAgo > 0 {
+			return "overdue"
+		}
+		return "sent"
+	}
+	invs[0].status = "cancelled"
+	invs[1].status, invs[1].currency = "paid", "EUR"
+	invs[n-4].status = open(n - 4)
+	invs[n-3].status, invs[n-3].currency = "partially_paid", "EUR"
+	invs[n-2].status = open(n - 2)
+	invs[n-1].status = "draft"
+	for i := range invs {
+		v := &invs[i]
+		switch v.status {
+		case "paid":
+			v.paid = v.total
+		case "partially_paid":
+			v.paid = v.total * 40 / 100
+		default:
+			v.paid = 0
+		}
+	}
 }
 
 func (g *generator) projects(emit func(...any) error) error {

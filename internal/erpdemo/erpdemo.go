@@ -28,7 +28,7 @@ const DefaultSeed uint64 = 0x5eed_2026
 // generatorVersion changes whenever the generated data changes for the same
 // options, so CreateSQLite rebuilds files made by an older generator
 // instead of reusing them.
-const generatorVersion = 1
+const generatorVersion = 2
 
 // Random streams: each table family draws from its own stream, so the size
 // of the inventory never changes the projects, invoices or time entries.
@@ -134,6 +134,9 @@ type Customer struct {
 	Name    string
 	City    string
 	Country string // ISO 3166 alpha-2
+	// Currency is the ISO 4217 code the customer is invoiced in (the
+	// first customer also has a few invoices in EUR).
+	Currency string
 }
 
 // Customers returns the demo ERP's customers in a fixed order; the first is
@@ -141,7 +144,7 @@ type Customer struct {
 func Customers() []Customer {
 	out := make([]Customer, len(customerList))
 	for i, c := range customerList {
-		out[i] = Customer{Key: c.name, Name: c.name, City: c.city, Country: c.country}
+		out[i] = Customer{Key: c.name, Name: c.name, City: c.city, Country: c.country, Currency: currencyOf(c.country)}
 	}
 	return out
 }
@@ -156,6 +159,18 @@ func CustomerKeys() []string {
 }
 
 type customerSeed struct{ name, city, country string }
+
+// currencyOf is a customer's billing currency: dollars in the US, pounds
+// in Great Britain, euros elsewhere.
+func currencyOf(country string) string {
+	switch country {
+	case "US":
+		return "USD"
+	case "GB":
+		return "GBP"
+	}
+	return "EUR"
+}
 
 // customerList is invented; the first six are the names the demo accounts
 // have always used. It deliberately holds an apostrophe, ampersands and

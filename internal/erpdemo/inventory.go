@@ -54,7 +54,7 @@ func (g *generator) day(off int) string {
 
 func (g *generator) customers(emit func(...any) error) error {
 	for _, c := range customerList {
-		if err := emit(c.name, c.name, c.city, c.country); err != nil {
+		if err := emit(c.name, c.name, c.city, c.country, currencyOf(c.country)); err != nil {
 			return err
 		}
 	}

@@ -50,6 +50,7 @@ func (t *table) colNames() []string {
 var tables = []*table{
 	{name: "customers", pk: "customer_key", cols: []column{
 		{"customer_key", kKey, 200, true}, {"name", kText, 200, true}, {"city", kText, 100, false}, {"country", kText, 2, false},
+		{"currency", kText, 3, true},
 	}},
 	{name: "inventory", pk: "lot_id", indexes: []string{"customer"}, cols: []column{
 		{"lot_id", kInt, 0, true},
