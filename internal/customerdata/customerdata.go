@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/portico-dev/portico/internal/billing"
 	"github.com/portico-dev/portico/internal/catalog"
 	"github.com/portico-dev/portico/internal/dataset"
 	"github.com/portico-dev/portico/internal/source"
@@ -125,4 +126,18 @@ func (s *Service) ERPCustomers(ctx context.Context) (list []source.Customer, ok 
 		return list, true, err
 	}
 	return nil, false, nil
+}
+
+// Book returns the billing view of one account's data for one request:
+// projects, invoices and time entries, read through Snapshot so the
+// account's scope applies to every row. today is the current day in the
+// portal's time zone (billing.Today).
+func (s *Service) Book(a *store.Account, today billing.Date) *billing.Book {
+	var cat *catalog.Catalog
+	if s != nil {
+		cat = s.Catalog
+	}
+	return billing.NewBook(cat, func(ctx context.Context, spec *dataset.Spec) (*dataset.Snapshot, error) {
+		return s.Snapshot(ctx, a, spec, false)
+	}, today)
 }
