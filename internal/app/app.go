@@ -130,7 +130,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if o.MailEnv != nil {
 		a.MailEnv = *o.MailEnv
 	}
-	a.Sender = &mail.Sender{Store: st, Clock: a.Clock, Log: a.Log, Outbox: a.Outbox, TLSConfig: o.MailTLS,
+	a.Sender = &mail.Sender{Store: st, Clock: a.Clock, Log: a.Log, Outbox: a.Outbox, TLSConfig: o.MailTLS, GiveUpAfter: cfg.EmailGiveUp,
 		Settings: func(ctx context.Context) (mail.Settings, error) { return mail.LoadSettings(ctx, st, box, a.MailEnv) }}
 	if err := a.bootstrapAdmin(ctx); err != nil {
 		st.Close()

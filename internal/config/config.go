@@ -97,6 +97,9 @@ type Config struct {
 	// is that zone, loaded by Parse. Everything is stored in UTC.
 	TimeZone string
 	Location *time.Location
+	// EmailGiveUp is how long the outbox keeps retrying an email before
+	// marking it failed.
+	EmailGiveUp time.Duration
 	// Demo marks a server started by "portico demo": it relaxes nothing
 	// security-related but shows the demo banner and credentials hint.
 	Demo bool
@@ -147,6 +150,7 @@ var Vars = []Var{
 	{"PORTICO_SMTP_FROM", "(none)", "Sender of every email, e.g. Acme Portal <portal@acme.example>; required with a host.", false},
 	{"PORTICO_SMTP_REPLY_TO", "(none)", "Optional Reply-To address.", false},
 	{"PORTICO_SMTP_BCC", "(none)", "Optional address that gets a hidden copy of every email.", false},
+	{"PORTICO_EMAIL_GIVE_UP_AFTER", "24h", "How long an email that cannot be delivered is retried before it is marked failed (1m to 720h).", false},
 	{"PORTICO_TIMEZONE", "UTC", "Time zone pages show times in, as an IANA name such as Europe/Berlin.", false},
 }
 
@@ -211,6 +215,7 @@ func Parse(get Lookup) (Config, error) {
 		InvitationTTL:         p.dur("PORTICO_INVITATION_TTL", 24*time.Hour),
 		ForgotTTL:             p.dur("PORTICO_RESET_LINK_TTL", 30*time.Minute),
 		TimeZone:              p.str("PORTICO_TIMEZONE", "UTC"),
+		EmailGiveUp:           p.dur("PORTICO_EMAIL_GIVE_UP_AFTER", 24*time.Hour),
 	}
 	if _, ok := get("PORTICO_SESSION_ABSOLUTE"); !ok {
 		if v, ok := get("SESSION_HOURS"); ok {
@@ -308,6 +313,9 @@ func (c Config) Validate(forServe bool) error {
 	}
 	if c.ForgotTTL < time.Minute || c.ForgotTTL > 24*time.Hour {
 		bad("PORTICO_RESET_LINK_TTL", "must be between 1m and 24h")
+	}
+	if c.EmailGiveUp < time.Minute || c.EmailGiveUp > 30*24*time.Hour {
+		bad("PORTICO_EMAIL_GIVE_UP_AFTER", "must be between 1m and 720h")
 	}
 	if c.MaxBodyBytes < 1024 {
 		bad("PORTICO_MAX_BODY_BYTES", "must be at least 1024")
