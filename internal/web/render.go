@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portico-dev/portico/internal/catalog"
 	"github.com/portico-dev/portico/internal/store"
 )
 
@@ -179,6 +180,17 @@ func (s *Server) customerNav(path string) []navItem {
 			href = "/inventory"
 		}
 		nav = append(nav, navItem{Label: d.Title, Href: href, Current: path == href || strings.HasPrefix(path, href+"/")})
+	}
+	// The client-portal sections exist when their role dataset does.
+	if s.Data != nil && s.Data.Catalog != nil {
+		for _, sec := range []struct {
+			role        catalog.Role
+			label, href string
+		}{{catalog.RoleProjects, "Projects", "/projects"}, {catalog.RoleInvoices, "Invoices", "/invoices"}, {catalog.RoleTimeEntries, "Time", "/time-entries"}} {
+			if _, ok := s.Data.Catalog.Role(sec.role); ok {
+				nav = append(nav, navItem{Label: sec.label, Href: sec.href, Current: path == sec.href || strings.HasPrefix(path, sec.href+"/")})
+			}
+		}
 	}
 	return nav
 }

@@ -32,6 +32,17 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /data/{dataset}/export.xlsx", s.requireCustomer(s.exportDataset("xlsx")))
 	mux.HandleFunc("POST /password/change", s.requireCustomer(s.submitPasswordChange))
 
+	// Client portal: invoices.
+	mux.HandleFunc("GET /invoices", s.requireCustomer(s.showInvoices))
+	mux.HandleFunc("GET /invoices/{file}", s.requireCustomer(s.showInvoiceOrPDF)) // {id} or {id}.pdf
+
+	// Client portal: projects and time entries.
+	mux.HandleFunc("GET /projects", s.requireCustomer(s.showProjects))
+	mux.HandleFunc("GET /projects/{id}", s.requireCustomer(s.showProject))
+	mux.HandleFunc("GET /time-entries", s.requireCustomer(s.showTimeEntries))
+	mux.HandleFunc("GET /time-entries/export.csv", s.requireCustomer(s.exportTimeEntries("csv")))
+	mux.HandleFunc("GET /time-entries/export.xlsx", s.requireCustomer(s.exportTimeEntries("xlsx")))
+
 	// Password links and forgotten passwords (customers and admins).
 	mux.HandleFunc("GET /password/set", s.showPasswordSet(auth.PurposeInvitation))
 	mux.HandleFunc("POST /password/set", s.submitPasswordSet(auth.PurposeInvitation))

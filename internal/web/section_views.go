@@ -163,6 +163,19 @@ func (s *Server) sectionLabel(section string) (string, bool) {
 		}
 		return name, true
 	}
+	for _, n := range s.customerNav(section) {
+		if n.Href == section {
+			return n.Label, false
+		}
+	}
+	switch section {
+	case projectsSection:
+		return "Projects", true
+	case invoicesSection:
+		return "Invoices", true
+	case timeEntriesSection:
+		return "Time", true
+	}
 	return section, false
 }
 
