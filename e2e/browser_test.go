@@ -134,6 +134,22 @@ func (b *browser) checkPage(name string) {
 	}
 }
 
+// poll waits for expr to be truthy. A navigation while polling destroys
+// the page's JavaScript context, which chromedp reports as an error rather
+// than polling on in the new page; poll starts again on the new page then.
+func (b *browser) poll(expr string, res any) {
+	b.t.Helper()
+	var err error
+	for range 5 {
+		if err = chromedp.Run(b.ctx, chromedp.Poll(expr, res)); err == nil || !strings.Contains(err.Error(), "Cannot find context") {
+			break
+		}
+	}
+	if err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+}
+
 func (b *browser) location() string {
 	var loc string
 	b.run(chromedp.Location(&loc))

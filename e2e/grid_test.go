@@ -63,30 +63,32 @@ func TestInventoryJourney(t *testing.T) {
 
 	// Sorting by a header: ascending, then descending.
 	sortBy := func(label string) string {
-		b.run(chromedp.Click(`//th/a[contains(., "`+label+`")]`, chromedp.BySearch),
-			chromedp.Poll(`location.search.includes("sort=")`, nil), chromedp.WaitReady(`table.grid`, chromedp.ByQuery))
+		b.run(chromedp.Click(`//th/a[contains(., "`+label+`")]`, chromedp.BySearch))
+		b.poll(`location.search.includes("sort=")`, nil)
+		b.run(chromedp.WaitReady(`table.grid`, chromedp.ByQuery))
 		var aria string
-		b.run(chromedp.Poll(`(() => { const th = [...document.querySelectorAll("th")].find(t => t.textContent.includes("`+label+`")); return th && th.getAttribute("aria-sort") !== "none" ? th.getAttribute("aria-sort") : null })()`, &aria))
+		b.poll(`(() => { const th = [...document.querySelectorAll("th")].find(t => t.textContent.includes("`+label+`")); return th && th.getAttribute("aria-sort") !== "none" ? th.getAttribute("aria-sort") : null })()`, &aria)
 		return aria
 	}
 	if got := sortBy("On Hand Qty"); got != "ascending" {
 		t.Errorf("first click: aria-sort %q", got)
 	}
-	b.run(chromedp.Poll(`location.search.includes("sort=on_hand_qty")`, nil))
-	b.run(chromedp.Click(`//th/a[contains(., "On Hand Qty")]`, chromedp.BySearch),
-		chromedp.Poll(`location.search.includes("sort=-on_hand_qty")`, nil))
+	b.poll(`location.search.includes("sort=on_hand_qty")`, nil)
+	b.run(chromedp.Click(`//th/a[contains(., "On Hand Qty")]`, chromedp.BySearch))
+	b.poll(`location.search.includes("sort=-on_hand_qty")`, nil)
 
 	// Shift-click adds a second sort key instead of replacing the first.
 	var nodes []*cdp.Node
 	b.run(chromedp.Nodes(`//th/a[contains(., "Bin")]`, &nodes, chromedp.BySearch))
-	b.run(chromedp.MouseClickNode(nodes[0], chromedp.ButtonModifiers(input.ModifierShift)),
-		chromedp.Poll(`location.search.includes("sort=-on_hand_qty&sort=bin")`, nil))
+	b.run(chromedp.MouseClickNode(nodes[0], chromedp.ButtonModifiers(input.ModifierShift)))
+	b.poll(`location.search.includes("sort=-on_hand_qty&sort=bin")`, nil)
 
 	// Paging, then the back button restores the earlier page.
 	hasNext := false
 	b.run(chromedp.Evaluate(`!!document.querySelector('.pager a[rel=next]')`, &hasNext))
 	if hasNext {
-		b.run(chromedp.Click(`.pager a[rel=next]`, chromedp.ByQuery), chromedp.Poll(`location.search.includes("page=2")`, nil))
+		b.run(chromedp.Click(`.pager a[rel=next]`, chromedp.ByQuery))
+		b.poll(`location.search.includes("page=2")`, nil)
 		// With no history cache (customer data stays out of localStorage)
 		// the back button reloads the earlier address in full.
 		b.run(chromedp.NavigateBack())
