@@ -77,6 +77,10 @@ func TestScreenshots(t *testing.T) {
 	customer := []shotPage{
 		{name: "dashboard", path: "/"},
 		{name: "inventory", path: "/inventory"},
+		{name: "invoices", path: "/invoices"},
+		{name: "invoices-overdue", path: "/invoices?status=overdue"},
+		{name: "projects", path: "/projects"},
+		{name: "time-entries", path: "/time-entries"},
 		{name: "inventory-sorted", path: "/inventory?q=a&f.status=Available&sort=-on_hand_qty&page=2"},
 		{name: "password-change", path: "/password/change"},
 		{name: "password-change-errors", path: "/password/change", then: submit(`form.form button[type=submit]`, `.field-error`)},

@@ -528,10 +528,13 @@ func TestWrapFitsWidth(t *testing.T) {
 // TestWriteSample writes sample PDFs for a person to look at:
 //
 //	INVOICEPDF_SAMPLES=/tmp/invoices go test ./internal/invoicepdf -run TestWriteSample
+//
+// TestWriteSample renders every kind of sample invoice; set
+// INVOICEPDF_SAMPLES to a directory to keep the files and look at them.
 func TestWriteSample(t *testing.T) {
 	dir := os.Getenv("INVOICEPDF_SAMPLES")
 	if dir == "" {
-		t.Skip("set INVOICEPDF_SAMPLES to a directory to write sample PDFs")
+		dir = t.TempDir()
 	}
 	withLogo := sampleInvoice(t, 8)
 	withLogo.Logo = pngBytes(t, 240, 80)
@@ -552,7 +555,11 @@ func TestWriteSample(t *testing.T) {
 		"split.pdf":   split,
 		"hostile.pdf": hostileInvoice(t),
 	} {
-		if err := os.WriteFile(filepath.Join(dir, name), render(t, inv), 0o644); err != nil {
+		pdf := render(t, inv)
+		if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+			t.Errorf("%s is not a PDF", name)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), pdf, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
