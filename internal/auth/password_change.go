@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/portico-dev/portico/internal/audit"
 	"github.com/portico-dev/portico/internal/auth/password"
@@ -24,17 +25,41 @@ var ErrSamePassword = &password.PolicyError{Reason: "Choose a password different
 // ChangeCustomerPassword sets a new password for a signed-in customer. When
 // current is non-nil it must match the stored password (a voluntary change);
 // a forced change after a temporary password passes nil, the sign-in having
-// just proved it. In one transaction it stores the hash, clears the forced
-// flag, ends every session of the account, revokes outstanding links and
-// starts a fresh session, whose token it returns.
+// just proved it. See changePassword for what happens then.
 func (s *Service) ChangeCustomerPassword(ctx context.Context, acct *store.Account, current *string, newPw, ip, userAgent string) (string, error) {
-	target := audit.Target{Kind: store.KindCustomer, ID: strconv.FormatInt(acct.ID, 10), Label: acct.Email}
+	return s.changePassword(ctx, passwordOwner{
+		person: CustomerPerson(acct), label: acct.Email, hash: acct.PasswordHash,
+		words: []string{acct.Email, acct.Username, acct.FirstName, acct.LastName},
+		store: func(tx *store.Tx, hash string, at time.Time) error {
+			return tx.SetAccountPassword(ctx, acct.ID, hash, false, true, at)
+		},
+	}, current, newPw, ip, userAgent)
+}
+
+// passwordOwner is what a password change needs to know of a customer
+// account or an admin.
+type passwordOwner struct {
+	person Person
+	label  string   // for the audit log
+	hash   string   // the stored password hash
+	words  []string // context words the new password must not be built from
+	store  func(tx *store.Tx, hash string, at time.Time) error
+}
+
+// changePassword is the one password-change path for customers and admins.
+// A non-nil current must match the stored password, and wrong guesses count
+// against the same lock as sign-in, so a stolen session cannot guess it
+// without limit. In one transaction it stores the hash, clears the forced
+// flag, ends every session of the owner, revokes outstanding links, starts a
+// fresh session (whose token it returns), queues the password-changed notice
+// and audits the change.
+func (s *Service) changePassword(ctx context.Context, o passwordOwner, current *string, newPw, ip, userAgent string) (string, error) {
+	kind, id := o.person.Kind, o.person.ID
+	actor := audit.Actor{Kind: kind, ID: id, Label: o.label}
+	target := audit.Target{Kind: kind, ID: strconv.FormatInt(id, 10), Label: o.label}
 	if current != nil {
-		// Someone holding a stolen session must not be able to guess the
-		// current password without limit: wrong guesses count against the
-		// same lock as sign-in.
 		now := s.Clock.Now()
-		bucket := accountBucket(store.KindCustomer, acct.ID)
+		bucket := accountBucket(kind, id)
 		count, locked, err := s.Store.ThrottleHit(ctx, bucket, now, s.Throttle.Window)
 		if err != nil {
 			return "", err
@@ -42,10 +67,9 @@ func (s *Service) ChangeCustomerPassword(ctx context.Context, acct *store.Accoun
 		if locked != nil || count > s.Throttle.MaxFailures {
 			return "", ErrTooManyAttempts
 		}
-		if !s.VerifyPassword(ctx, acct.PasswordHash, *current) {
-			s.Audit.Record(ctx, s.Store, audit.PasswordChanged, audit.Actor{Kind: store.KindCustomer, ID: acct.ID, Label: acct.Email},
-				target, map[string]any{"outcome": "wrong current password"})
-			if err := s.lockIfDue(ctx, bucket, count, now, store.KindCustomer, target); err != nil {
+		if !s.VerifyPassword(ctx, o.hash, *current) {
+			s.Audit.Record(ctx, s.Store, audit.PasswordChanged, actor, target, map[string]any{"outcome": "wrong current password"})
+			if err := s.lockIfDue(ctx, bucket, count, now, kind, target); err != nil {
 				return "", err
 			}
 			return "", ErrWrongCurrentPassword
@@ -54,10 +78,10 @@ func (s *Service) ChangeCustomerPassword(ctx context.Context, acct *store.Accoun
 			return "", err
 		}
 	}
-	if err := s.Policy.Check(newPw, acct.Email, acct.Username, acct.FirstName, acct.LastName); err != nil {
+	if err := s.Policy.Check(newPw, o.words...); err != nil {
 		return "", err
 	}
-	if acct.PasswordHash != "" && s.VerifyPassword(ctx, acct.PasswordHash, newPw) {
+	if o.hash != "" && s.VerifyPassword(ctx, o.hash, newPw) {
 		return "", ErrSamePassword
 	}
 	hash, err := s.Hasher.Hash(ctx, newPw)
@@ -67,24 +91,24 @@ func (s *Service) ChangeCustomerPassword(ctx context.Context, acct *store.Accoun
 	now := s.Clock.Now()
 	var token string
 	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.SetAccountPassword(ctx, acct.ID, hash, false, true, now); err != nil {
+		if err := o.store(tx, hash, now); err != nil {
 			return err
 		}
-		ended, err := s.EndSessionsOf(ctx, tx, store.KindCustomer, acct.ID, 0)
+		ended, err := s.EndSessionsOf(ctx, tx, kind, id, 0)
 		if err != nil {
 			return err
 		}
-		if err := tx.RevokeTokens(ctx, store.KindCustomer, acct.ID, now); err != nil {
+		if err := tx.RevokeTokens(ctx, kind, id, now); err != nil {
 			return err
 		}
-		if token, _, err = s.StartSession(ctx, tx, store.KindCustomer, acct.ID, ip, userAgent); err != nil {
+		if token, _, err = s.StartSession(ctx, tx, kind, id, ip, userAgent); err != nil {
 			return err
 		}
-		if err := s.NotifyPasswordChanged(ctx, tx, CustomerPerson(acct)); err != nil {
+		if err := s.NotifyPasswordChanged(ctx, tx, o.person); err != nil {
 			return err
 		}
-		return s.Audit.Record(ctx, tx, audit.PasswordChanged, audit.Actor{Kind: store.KindCustomer, ID: acct.ID, Label: acct.Email},
-			target, map[string]any{"forced": current == nil, "sessions_ended": ended})
+		return s.Audit.Record(ctx, tx, audit.PasswordChanged, actor, target,
+			map[string]any{"forced": current == nil, "sessions_ended": ended})
 	})
 	if err != nil {
 		return "", err

@@ -186,7 +186,7 @@ func (s *Store) ListAccountsPage(ctx context.Context, q AccountQuery) ([]Account
 	for id, keys := range scopes {
 		at[id].Scope = keys
 	}
-	invites, err := s.openInvitationsOf(ctx, ids, q.Now)
+	invites, err := s.OpenInvitations(ctx, KindCustomer, q.Now, ids...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -226,32 +226,6 @@ func (s *Store) scopesOf(ctx context.Context, ids []int64) (map[int64][]string, 
 			return nil, fmt.Errorf("store: read scopes: %w", err)
 		}
 		out[id] = append(out[id], k)
-	}
-	return out, rows.Err()
-}
-
-// openInvitationsOf returns, for those of the accounts with an open
-// invitation link, when the newest one expires. The maximum is taken in Go:
-// an aggregate of a timestamp comes back from SQLite as text.
-func (s *Store) openInvitationsOf(ctx context.Context, ids []int64, now time.Time) (map[int64]time.Time, error) {
-	list, args := inList([]any{now}, ids)
-	rows, err := s.r.QueryContext(ctx, `SELECT principal_id, expires_at FROM one_time_tokens
-		WHERE principal_kind = 'customer' AND purpose = 'invitation' AND used_at IS NULL AND expires_at > $1
-		AND principal_id IN (`+list+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: read open invitations: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64]time.Time{}
-	for rows.Next() {
-		var id int64
-		var exp time.Time
-		if err := rows.Scan(&id, &exp); err != nil {
-			return nil, fmt.Errorf("store: read open invitations: %w", err)
-		}
-		if exp = exp.UTC(); exp.After(out[id]) {
-			out[id] = exp
-		}
 	}
 	return out, rows.Err()
 }

@@ -113,10 +113,19 @@ func (tx *Tx) DeactivateAdmin(ctx context.Context, id, byID int64, at time.Time)
 }
 
 // OpenInvitations returns, for each person of kind with an unused,
-// unexpired invitation link, when the newest such link expires.
-func (s *Store) OpenInvitations(ctx context.Context, kind string, now time.Time) (map[int64]time.Time, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT principal_id, expires_at FROM one_time_tokens
-		WHERE principal_kind = $1 AND purpose = 'invitation' AND used_at IS NULL AND expires_at > $2`, kind, now)
+// unexpired invitation link (only those in ids, when given), when the
+// newest such link expires. The maximum is taken in Go: an aggregate of a
+// timestamp comes back from SQLite as text.
+func (s *Store) OpenInvitations(ctx context.Context, kind string, now time.Time, ids ...int64) (map[int64]time.Time, error) {
+	q := `SELECT principal_id, expires_at FROM one_time_tokens
+		WHERE principal_kind = $1 AND purpose = 'invitation' AND used_at IS NULL AND expires_at > $2`
+	args := []any{kind, now}
+	if len(ids) > 0 {
+		var list string
+		list, args = inList(args, ids)
+		q += ` AND principal_id IN (` + list + `)`
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list open invitations: %w", err)
 	}

@@ -1,12 +1,8 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strings"
-
-	"github.com/portico-dev/portico/internal/auth"
-	"github.com/portico-dev/portico/internal/auth/password"
 )
 
 // adminPasswordForm is the data of the admin's change-password page.
@@ -50,42 +46,18 @@ func (s *Server) submitAdminPassword(w http.ResponseWriter, r *http.Request) {
 			Error: "Your password is managed by the directory. Change it there.", Data: form})
 		return
 	}
-	fields := map[string]string{}
-	var current *string
-	if !form.Forced {
-		c := r.PostForm.Get("current_password")
-		current = &c
-		if c == "" {
-			fields["current_password"] = "Enter your current password."
-		}
+	token, fields, done := s.changePassword(w, r, form.Forced, func(current *string, newPw string) (string, error) {
+		return s.Auth.ChangeAdminPassword(r.Context(), a, current, newPw, clientIP(r), r.UserAgent())
+	})
+	switch {
+	case done:
+	case fields == nil:
+		s.setSessionCookie(w, s.cookies.admin, token)
+		http.Redirect(w, r, "/admin/password?msg=password_changed", http.StatusSeeOther)
+	default:
+		s.page(w, r, http.StatusUnprocessableEntity, "admin_password", &view{Title: adminPasswordTitle(form),
+			Error: "Your password was not changed. Correct the fields marked below.", Fields: fields, Data: form})
 	}
-	newPw, confirm := r.PostForm.Get("new_password"), r.PostForm.Get("confirm_password")
-	if newPw == "" {
-		fields["new_password"] = "Enter a new password."
-	} else if newPw != confirm {
-		fields["confirm_password"] = "The two passwords do not match."
-	}
-	if len(fields) == 0 {
-		token, err := s.Auth.ChangeAdminPassword(r.Context(), a, current, newPw, clientIP(r), r.UserAgent())
-		var pe *password.PolicyError
-		switch {
-		case err == nil:
-			s.setSessionCookie(w, s.cookies.admin, token)
-			http.Redirect(w, r, "/admin/password?msg=password_changed", http.StatusSeeOther)
-			return
-		case errors.Is(err, auth.ErrWrongCurrentPassword):
-			fields["current_password"] = "That is not your current password."
-		case errors.Is(err, auth.ErrTooManyAttempts):
-			fields["current_password"] = "Too many wrong attempts. Wait 15 minutes and try again."
-		case errors.As(err, &pe):
-			fields["new_password"] = pe.Reason
-		default:
-			s.serverError(w, r, err)
-			return
-		}
-	}
-	s.page(w, r, http.StatusUnprocessableEntity, "admin_password", &view{Title: adminPasswordTitle(form),
-		Error: "Your password was not changed. Correct the fields marked below.", Fields: fields, Data: form})
 }
 
 func adminPasswordTitle(f adminPasswordForm) string {

@@ -27,9 +27,29 @@ func (s *Server) showPasswordChange(w http.ResponseWriter, r *http.Request) {
 func (s *Server) submitPasswordChange(w http.ResponseWriter, r *http.Request) {
 	a := stateOf(r).account
 	form := passwordChangeForm{Forced: a.MustChangePassword, MinLength: s.Auth.Policy.MinLength}
-	fields := map[string]string{}
+	token, fields, done := s.changePassword(w, r, form.Forced, func(current *string, newPw string) (string, error) {
+		return s.Auth.ChangeCustomerPassword(r.Context(), a, current, newPw, clientIP(r), r.UserAgent())
+	})
+	switch {
+	case done:
+	case fields == nil:
+		s.setSessionCookie(w, s.cookies.customer, token)
+		http.Redirect(w, r, "/?msg=password_changed", http.StatusSeeOther)
+	default:
+		s.page(w, r, http.StatusUnprocessableEntity, "password_change", &view{Title: "Change your password",
+			Error: "Your password was not changed. Correct the fields marked below.", Fields: fields, Data: form})
+	}
+}
+
+// changePassword reads a change-password form (current, new and repeated
+// password; no current one after a temporary password) and calls change.
+// It returns the new session's token, or the messages to show next to the
+// fields; done means it has answered already (the server failed).
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, forced bool,
+	change func(current *string, newPw string) (string, error)) (token string, fields map[string]string, done bool) {
+	fields = map[string]string{}
 	var current *string
-	if !form.Forced {
+	if !forced {
 		c := r.PostForm.Get("current_password")
 		current = &c
 		if c == "" {
@@ -42,25 +62,26 @@ func (s *Server) submitPasswordChange(w http.ResponseWriter, r *http.Request) {
 	} else if newPw != confirm {
 		fields["confirm_password"] = "The two passwords do not match."
 	}
-	if len(fields) == 0 {
-		token, err := s.Auth.ChangeCustomerPassword(r.Context(), a, current, newPw, clientIP(r), r.UserAgent())
-		var pe *password.PolicyError
-		switch {
-		case err == nil:
-			s.setSessionCookie(w, s.cookies.customer, token)
-			http.Redirect(w, r, "/?msg=password_changed", http.StatusSeeOther)
-			return
-		case errors.Is(err, auth.ErrWrongCurrentPassword):
-			fields["current_password"] = "That is not your current password."
-		case errors.Is(err, auth.ErrTooManyAttempts):
-			fields["current_password"] = "Too many wrong attempts. Wait 15 minutes and try again."
-		case errors.As(err, &pe):
-			fields["new_password"] = pe.Reason
-		default:
-			s.serverError(w, r, err)
-			return
-		}
+	if len(fields) > 0 {
+		return "", fields, false
 	}
-	s.page(w, r, http.StatusUnprocessableEntity, "password_change", &view{Title: "Change your password",
-		Error: "Your password was not changed. Correct the fields marked below.", Fields: fields, Data: form})
+	token, err := change(current, newPw)
+	var pe *password.PolicyError
+	switch {
+	case err == nil:
+		return token, nil, false
+	case errors.Is(err, auth.ErrWrongCurrentPassword):
+		fields["current_password"] = "That is not your current password."
+	case errors.Is(err, auth.ErrTooManyAttempts):
+		fields["current_password"] = "Too many wrong attempts. Wait 15 minutes and try again."
+	case errors.As(err, &pe):
+		fields["new_password"] = pe.Reason
+	case errors.Is(err, password.ErrBusy):
+		s.errorPage(w, r, http.StatusServiceUnavailable, "The portal is very busy right now. Wait a moment and try again.")
+		return "", nil, true
+	default:
+		s.serverError(w, r, err)
+		return "", nil, true
+	}
+	return "", fields, false
 }

@@ -38,6 +38,22 @@ func (s *Server) invalidLink(w http.ResponseWriter, r *http.Request) {
 	s.page(w, r, http.StatusBadRequest, "password_link_invalid", &view{Title: "Link invalid or expired"})
 }
 
+// checkLink returns the owner of a link of purpose, or answers the request
+// itself (the one invalid-link page, audited) and returns false.
+func (s *Server) checkLink(w http.ResponseWriter, r *http.Request, purpose, token string) (*auth.Link, bool) {
+	l, err := s.Auth.CheckLink(r.Context(), purpose, token)
+	if errors.Is(err, auth.ErrInvalidLink) {
+		s.Auth.RecordRejectedLink(r.Context(), token)
+		s.invalidLink(w, r)
+		return nil, false
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return nil, false
+	}
+	return l, true
+}
+
 // showPasswordSet handles both steps of opening a link of purpose (an
 // invitation at /password/set, a reset link at /password/reset). With
 // ?token= it checks the token without using it up (mail scanners open links
@@ -50,16 +66,9 @@ func (s *Server) showPasswordSet(purpose string) http.HandlerFunc {
 func (s *Server) openLink(w http.ResponseWriter, r *http.Request, purpose string) {
 	noStore(w)
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	ctx := r.Context()
 	if token := r.URL.Query().Get("token"); token != "" {
-		l, err := s.Auth.CheckLink(ctx, purpose, token)
-		if errors.Is(err, auth.ErrInvalidLink) {
-			s.Auth.RecordRejectedLink(ctx, token)
-			s.invalidLink(w, r)
-			return
-		}
-		if err != nil {
-			s.serverError(w, r, err)
+		l, ok := s.checkLink(w, r, purpose, token)
+		if !ok {
 			return
 		}
 		http.SetCookie(w, &http.Cookie{Name: s.linkCookie(), Value: token, Path: "/", HttpOnly: true, Secure: s.cookies.secure,
@@ -72,14 +81,8 @@ func (s *Server) openLink(w http.ResponseWriter, r *http.Request, purpose string
 		s.invalidLink(w, r)
 		return
 	}
-	l, err := s.Auth.CheckLink(ctx, purpose, c.Value)
-	if errors.Is(err, auth.ErrInvalidLink) {
-		s.Auth.RecordRejectedLink(ctx, c.Value)
-		s.invalidLink(w, r)
-		return
-	}
-	if err != nil {
-		s.serverError(w, r, err)
+	l, ok := s.checkLink(w, r, purpose, c.Value)
+	if !ok {
 		return
 	}
 	csrf := s.ensurePreSession(w, r)
@@ -113,14 +116,8 @@ func (s *Server) useLink(w http.ResponseWriter, r *http.Request, purpose string)
 		s.invalidLink(w, r)
 		return
 	}
-	l, err := s.Auth.CheckLink(ctx, purpose, c.Value)
-	if errors.Is(err, auth.ErrInvalidLink) {
-		s.Auth.RecordRejectedLink(ctx, c.Value)
-		s.invalidLink(w, r)
-		return
-	}
-	if err != nil {
-		s.serverError(w, r, err)
+	l, ok := s.checkLink(w, r, purpose, c.Value)
+	if !ok {
 		return
 	}
 	fields := map[string]string{}
