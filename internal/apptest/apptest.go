@@ -78,17 +78,25 @@ func StartWithCatalog(tb testing.TB, cat *catalog.Catalog, opts ...Option) *Inst
 
 func start(tb testing.TB, target storetest.Target, fake *clock.Fake, cat *catalog.Catalog, opts ...Option) *Instance {
 	tb.Helper()
+	return startApp(tb, target, fake, app.Options{Catalog: cat}, opts...)
+}
+
+// startApp starts an App with o, filled in with the test clock, a logger
+// that keeps the logs, and fast password hashing.
+func startApp(tb testing.TB, target storetest.Target, fake *clock.Fake, o app.Options, opts ...Option) *Instance {
+	tb.Helper()
 	cfg := Config(tb, target)
-	for _, o := range opts {
-		o(&cfg)
+	for _, opt := range opts {
+		opt(&cfg)
 	}
 	if fake == nil {
 		fake = clock.NewFake(Epoch)
 	}
 	logs := &strings.Builder{}
-	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	params := FastHash
-	a, err := app.New(context.Background(), cfg, app.Options{Clock: fake, Logger: logger, HashParams: &params, Catalog: cat})
+	o.Clock, o.HashParams = fake, &params
+	o.Logger = slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	a, err := app.New(context.Background(), cfg, o)
 	if err != nil {
 		tb.Fatalf("start app: %v", err)
 	}

@@ -1,10 +1,7 @@
 package apptest
 
 import (
-	"context"
 	"crypto/tls"
-	"log/slog"
-	"strings"
 	"testing"
 
 	"github.com/portico-dev/portico/internal/app"
@@ -28,24 +25,6 @@ type MailOptions struct {
 // given by m instead of read from the process environment.
 func StartWithMail(tb testing.TB, target storetest.Target, fake *clock.Fake, m MailOptions, opts ...Option) *Instance {
 	tb.Helper()
-	cfg := Config(tb, target)
-	for _, o := range opts {
-		o(&cfg)
-	}
-	if fake == nil {
-		fake = clock.NewFake(Epoch)
-	}
-	logs := &strings.Builder{}
-	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	params := FastHash
 	env := m.Env
-	a, err := app.New(context.Background(), cfg, app.Options{Clock: fake, Logger: logger, HashParams: &params, MailEnv: &env, MailTLS: m.TLS})
-	if err != nil {
-		tb.Fatalf("start app: %v", err)
-	}
-	if err := a.Start(context.Background()); err != nil {
-		tb.Fatalf("start app: %v", err)
-	}
-	tb.Cleanup(func() { a.Close() })
-	return &Instance{App: a, Clock: fake, URL: a.URL(), Logs: logs}
+	return startApp(tb, target, fake, app.Options{MailEnv: &env, MailTLS: m.TLS}, opts...)
 }

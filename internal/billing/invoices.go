@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -320,11 +321,11 @@ func SortInvoices(list []Invoice, s InvoiceSort) {
 		case SortNumber:
 			c = compareIDs(a.Number, b.Number)
 		case SortTotal:
-			c = cmpInt64(int64(a.Total), int64(b.Total))
+			c = cmp.Compare(int64(a.Total), int64(b.Total))
 		case SortBalance:
-			c = cmpInt64(int64(a.Balance), int64(b.Balance))
+			c = cmp.Compare(int64(a.Balance), int64(b.Balance))
 		case SortStatus:
-			c = cmpInt(statusRank(a), statusRank(b))
+			c = cmp.Compare(statusRank(a), statusRank(b))
 		}
 		if s.Desc {
 			c = -c

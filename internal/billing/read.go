@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
 	"strconv"
@@ -136,23 +137,13 @@ func compareIDs(a, b string) int {
 	bi, berr := strconv.ParseInt(b, 10, 64)
 	switch {
 	case aerr == nil && berr == nil:
-		return cmpInt64(ai, bi)
+		return cmp.Compare(ai, bi)
 	case aerr == nil:
 		return -1
 	case berr == nil:
 		return 1
 	}
 	return strings.Compare(a, b)
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // sortedKeys returns a set's members in order.

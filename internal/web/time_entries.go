@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
@@ -102,20 +103,10 @@ func sortEntries(list []billing.TimeEntry, sort string) {
 	case entrySortDateAsc:
 		slices.Reverse(list)
 	case entrySortHoursDesc:
-		slices.SortStableFunc(list, func(a, b billing.TimeEntry) int { return cmpDecimal(b.Hours, a.Hours) })
+		slices.SortStableFunc(list, func(a, b billing.TimeEntry) int { return cmp.Compare(b.Hours, a.Hours) })
 	case entrySortHoursAsc:
-		slices.SortStableFunc(list, func(a, b billing.TimeEntry) int { return cmpDecimal(a.Hours, b.Hours) })
+		slices.SortStableFunc(list, func(a, b billing.TimeEntry) int { return cmp.Compare(a.Hours, b.Hours) })
 	}
-}
-
-func cmpDecimal(a, b billing.Decimal) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // hoursText shows hours with two decimals, grouped: "1,234.50".
