@@ -32,6 +32,7 @@ const (
 	SessionEnded    Action = "session_ended"
 	AuditExported   Action = "audit_exported"
 	CustomerAccess  Action = "customer_access_changed"
+	SectionsChanged Action = "customer_sections_changed" // details: {"sections_off": {"from": [...], "to": [...]}}
 
 	AccountCreated     Action = "account_created"
 	AccountUpdated     Action = "account_updated" // details: {"from": {...}, "to": {...}} of changed fields
@@ -56,7 +57,7 @@ const (
 var Actions = []Action{SignIn, SignInFailed, Lockout, SignOut, PasswordChanged, SessionExpired, SessionEnded,
 	AccountCreated, AccountUpdated, AccountDeactivated, AccountReactivated, ScopeChanged,
 	InvitationSent, InvitationResent, InvitationAccepted, LinkRejected, ResetLinkSent, ResetRequested, TempPasswordSent,
-	AdminCreated, AdminPassword, AdminDeactivated, AdminReactivated, CustomerAccess, SettingsChanged, TestEmailSent, EmailRetried,
+	AdminCreated, AdminPassword, AdminDeactivated, AdminReactivated, CustomerAccess, SectionsChanged, SettingsChanged, TestEmailSent, EmailRetried,
 	DataExported, AuditExported, CSRFRejected}
 
 // Actor is who did something.

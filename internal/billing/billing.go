@@ -93,6 +93,7 @@ type Book struct {
 	entries  []TimeEntry
 	lines    []Line
 	unmapped map[catalog.Role][]string
+	hidden   map[catalog.Role]bool
 }
 
 // NewBook returns a Book reading cat's role datasets through load, with
@@ -104,14 +105,32 @@ func NewBook(cat *catalog.Catalog, load Loader, today Date) *Book {
 // Today returns the day the Book decides overdue against.
 func (b *Book) Today() Date { return b.today }
 
-// Configured reports whether a dataset has the role, that is, whether the
-// portal has that section.
-func (b *Book) Configured(r catalog.Role) bool {
-	if b.cat == nil {
-		return false
+// Hide makes the Book treat roles as not configured: the account has
+// their sections switched off, so its pages answer 404 and nothing else
+// (the overview, a project's invoices, hours per project) reads them.
+// Call it before the first read.
+func (b *Book) Hide(roles ...catalog.Role) {
+	if b.hidden == nil {
+		b.hidden = map[catalog.Role]bool{}
 	}
-	_, ok := b.cat.Role(r)
+	for _, r := range roles {
+		b.hidden[r] = true
+	}
+}
+
+// Configured reports whether a dataset has the role and the role is not
+// hidden, that is, whether this account has that section.
+func (b *Book) Configured(r catalog.Role) bool {
+	_, ok := b.role(r)
 	return ok
+}
+
+// role returns the dataset with the role unless the Book hides it.
+func (b *Book) role(r catalog.Role) (*catalog.RoleDataset, bool) {
+	if b.cat == nil || b.hidden[r] {
+		return nil, false
+	}
+	return b.cat.Role(r)
 }
 
 // Freshness returns how current the data read so far is.
@@ -138,10 +157,7 @@ func (b *Book) Unmapped() map[catalog.Role][]string {
 
 // snapshot loads a role's snapshot once; b.mu must be held.
 func (b *Book) snapshot(ctx context.Context, r catalog.Role) (*dataset.Snapshot, *catalog.RoleDataset, error) {
-	var rd *catalog.RoleDataset
-	if b.cat != nil {
-		rd, _ = b.cat.Role(r)
-	}
+	rd, _ := b.role(r)
 	if rd == nil {
 		return nil, nil, fmt.Errorf("%w: no dataset has role %q", ErrNotConfigured, r)
 	}
@@ -218,7 +234,7 @@ func (b *Book) projectSet(ctx context.Context) (*ProjectSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := b.cat.Role(catalog.RoleTimeEntries); ok {
+	if _, ok := b.role(catalog.RoleTimeEntries); ok {
 		entries, err := b.timeEntries(ctx)
 		if err != nil {
 			return nil, err
@@ -314,7 +330,7 @@ func (b *Book) Invoice(ctx context.Context, id string) (*InvoiceDetail, error) {
 		return nil, err
 	}
 	d := &InvoiceDetail{Invoice: inv}
-	if _, ok := b.cat.Role(catalog.RoleInvoiceLines); ok {
+	if _, ok := b.role(catalog.RoleInvoiceLines); ok {
 		lines, err := b.invoiceLines(ctx)
 		if err != nil {
 			return nil, err

@@ -62,30 +62,22 @@ func (s *Service) Datasets() []*dataset.Spec {
 	return out
 }
 
-// ScopeOf is the account's scope as the ERP sees it: all customers, or the
-// account's customer keys minus customers whose portal access is off.
-func (s *Service) ScopeOf(ctx context.Context, a *store.Account) (dataset.Scope, error) {
-	if a.AllCustomers {
-		return dataset.NewScope(true, nil), nil
-	}
-	off, err := s.Store.DisabledCustomers(ctx, a.Scope)
+// ScopeOf is the account's scope for one dataset as the ERP sees it: all
+// customers, or the account's customer keys minus customers whose portal
+// access is off and customers that have the dataset's section switched off.
+func (s *Service) ScopeOf(ctx context.Context, a *store.Account, spec *dataset.Spec) (dataset.Scope, error) {
+	ac, err := s.accessOf(ctx, a)
 	if err != nil {
-		return dataset.Scope{}, fmt.Errorf("customerdata: scope of account %d: %w", a.ID, err)
+		return dataset.Scope{}, err
 	}
-	var keys []string
-	for _, k := range a.Scope {
-		if !off[k] {
-			keys = append(keys, k)
-		}
-	}
-	return dataset.NewScope(false, keys), nil
+	return ac.scope(SectionOf(spec)), nil
 }
 
 // Snapshot returns the account's snapshot of a dataset. On a source failure
 // it returns the last snapshot marked stale (if any) together with the
 // error; the caller shows "unavailable" when the snapshot is nil.
 func (s *Service) Snapshot(ctx context.Context, a *store.Account, spec *dataset.Spec, refresh bool) (*dataset.Snapshot, error) {
-	scope, err := s.ScopeOf(ctx, a)
+	scope, err := s.ScopeOf(ctx, a, spec)
 	if err != nil {
 		return nil, err // fail closed: never query without the scope
 	}
@@ -130,14 +122,30 @@ func (s *Service) ERPCustomers(ctx context.Context) (list []source.Customer, ok 
 
 // Book returns the billing view of one account's data for one request:
 // projects, invoices and time entries, read through Snapshot so the
-// account's scope applies to every row. today is the current day in the
-// portal's time zone (billing.Today).
-func (s *Service) Book(a *store.Account, today billing.Date) *billing.Book {
+// account's scope applies to every row. sections are the account's
+// sections (SectionsOf): a client-portal section missing from them is
+// hidden in the Book. today is the current day in the portal's time zone
+// (billing.Today).
+func (s *Service) Book(a *store.Account, sections []Section, today billing.Date) *billing.Book {
 	var cat *catalog.Catalog
 	if s != nil {
 		cat = s.Catalog
 	}
-	return billing.NewBook(cat, func(ctx context.Context, spec *dataset.Spec) (*dataset.Snapshot, error) {
+	b := billing.NewBook(cat, func(ctx context.Context, spec *dataset.Spec) (*dataset.Snapshot, error) {
 		return s.Snapshot(ctx, a, spec, false)
 	}, today)
+	has := map[string]bool{}
+	for _, sec := range sections {
+		has[sec.Key] = true
+	}
+	if !has[SectionProjects] {
+		b.Hide(catalog.RoleProjects)
+	}
+	if !has[SectionInvoices] {
+		b.Hide(catalog.RoleInvoices, catalog.RoleInvoiceLines)
+	}
+	if !has[SectionTimeEntries] {
+		b.Hide(catalog.RoleTimeEntries)
+	}
+	return b
 }

@@ -101,6 +101,8 @@ func customerNotice(r *http.Request) string {
 		return "Portal access turned on."
 	case "off":
 		return "Portal access turned off. Accounts no longer see this customer's data."
+	case "sections":
+		return "Sections saved. Accounts see the change on their next page."
 	}
 	return ""
 }
@@ -110,6 +112,8 @@ type customerView struct {
 	Key, Name     string
 	PortalEnabled bool
 	Accounts      []store.Account
+	Sections      []sectionSwitch
+	SectionsURL   string // where the sections form posts, the key escaped
 }
 
 // showAdminCustomer lists the accounts that can see one customer.
@@ -119,7 +123,7 @@ func (s *Server) showAdminCustomer(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusNotFound, "")
 		return
 	}
-	v := customerView{Key: key, Name: key, PortalEnabled: true}
+	v := customerView{Key: key, Name: key, PortalEnabled: true, SectionsURL: "/admin/customers/" + url.PathEscape(key) + "/sections"}
 	c, err := s.Store.CustomerByKey(r.Context(), key)
 	switch {
 	case err == nil:
@@ -129,6 +133,10 @@ func (s *Server) showAdminCustomer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if v.Accounts, err = s.Store.AccountsOfCustomer(r.Context(), key); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if v.Sections, err = s.customerSectionSwitches(r.Context(), key); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/portico-dev/portico/internal/billing"
 	"github.com/portico-dev/portico/internal/catalog"
+	"github.com/portico-dev/portico/internal/customerdata"
 	"github.com/portico-dev/portico/internal/dataset"
 
 	"github.com/portico-dev/portico/internal/store"
@@ -84,7 +85,7 @@ func (s *Server) showDashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Sessions = len(sessions)
-	if spec, ok := s.Data.Inventory(); ok {
+	if spec, ok := s.Data.Inventory(); ok && s.hasSection(r, customerdata.SectionOf(spec)) {
 		d.Inventory = s.inventoryFigures(r, a, spec)
 	}
 	d.Billing = s.billingFigures(r)

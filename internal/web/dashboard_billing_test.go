@@ -45,7 +45,11 @@ func TestDashboardShowsTheBillingFiguresBillingComputes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	book := f.in.App.Data.Book(acct, billing.Today(f.in.Clock.Now(), f.in.App.Config.Location))
+	sections, err := f.in.App.Data.SectionsOf(ctx, acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	book := f.in.App.Data.Book(acct, sections, billing.Today(f.in.Clock.Now(), f.in.App.Config.Location))
 	sum, err := book.Summary(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portico-dev/portico/internal/customerdata"
 	"github.com/portico-dev/portico/internal/dataset"
 )
 
@@ -77,7 +78,7 @@ type gridView struct {
 // showInventory serves /inventory.
 func (s *Server) showInventory(w http.ResponseWriter, r *http.Request) {
 	spec, ok := s.Data.Inventory()
-	if !ok {
+	if !ok || !s.hasSection(r, customerdata.SectionOf(spec)) {
 		s.errorPage(w, r, http.StatusNotFound, "")
 		return
 	}
@@ -88,7 +89,7 @@ func (s *Server) showInventory(w http.ResponseWriter, r *http.Request) {
 // showDataset serves /data/{dataset}.
 func (s *Server) showDataset(w http.ResponseWriter, r *http.Request) {
 	spec, ok := s.Data.Dataset(r.PathValue("dataset"))
-	if !ok || spec.Page == "inventory" {
+	if !ok || spec.Page == "inventory" || !s.hasSection(r, customerdata.SectionOf(spec)) {
 		s.errorPage(w, r, http.StatusNotFound, "")
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/portico-dev/portico/internal/audit"
+	"github.com/portico-dev/portico/internal/customerdata"
 	"github.com/portico-dev/portico/internal/dataset"
 	"github.com/portico-dev/portico/internal/store"
 )
@@ -17,7 +18,7 @@ import (
 func (s *Server) exportInventory(format string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		spec, ok := s.Data.Inventory()
-		if !ok {
+		if !ok || !s.hasSection(r, customerdata.SectionOf(spec)) {
 			s.errorPage(w, r, http.StatusNotFound, "")
 			return
 		}
@@ -29,7 +30,7 @@ func (s *Server) exportInventory(format string) http.HandlerFunc {
 func (s *Server) exportDataset(format string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		spec, ok := s.Data.Dataset(r.PathValue("dataset"))
-		if !ok || spec.Page == "inventory" {
+		if !ok || spec.Page == "inventory" || !s.hasSection(r, customerdata.SectionOf(spec)) {
 			s.errorPage(w, r, http.StatusNotFound, "")
 			return
 		}

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/portico-dev/portico/internal/catalog"
 	"github.com/portico-dev/portico/internal/store"
 )
 
@@ -133,7 +132,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name s
 		v.Admin = st.adm
 	}
 	if !st.admin && v.Account != nil {
-		v.Nav = s.customerNav(r.URL.Path)
+		v.Nav = s.customerNav(r)
 	}
 	if v.CSRF == "" {
 		v.CSRF = s.Auth.FormToken(formBinding(st))
@@ -171,26 +170,12 @@ func (s *Server) fragment(w http.ResponseWriter, r *http.Request, status int, pa
 	w.Write(buf.Bytes())
 }
 
-// customerNav lists Overview and the datasets the portal serves.
-func (s *Server) customerNav(path string) []navItem {
+// customerNav lists Overview and the sections the signed-in customer has.
+func (s *Server) customerNav(r *http.Request) []navItem {
+	path := r.URL.Path
 	nav := []navItem{{Label: "Overview", Href: "/", Current: path == "/"}}
-	for _, d := range s.Data.Datasets() {
-		href := "/data/" + d.Name
-		if d.Page == "inventory" {
-			href = "/inventory"
-		}
-		nav = append(nav, navItem{Label: d.Title, Href: href, Current: path == href || strings.HasPrefix(path, href+"/")})
-	}
-	// The client-portal sections exist when their role dataset does.
-	if s.Data != nil && s.Data.Catalog != nil {
-		for _, sec := range []struct {
-			role        catalog.Role
-			label, href string
-		}{{catalog.RoleProjects, "Projects", "/projects"}, {catalog.RoleInvoices, "Invoices", "/invoices"}, {catalog.RoleTimeEntries, "Time", "/time-entries"}} {
-			if _, ok := s.Data.Catalog.Role(sec.role); ok {
-				nav = append(nav, navItem{Label: sec.label, Href: sec.href, Current: path == sec.href || strings.HasPrefix(path, sec.href+"/")})
-			}
-		}
+	for _, sec := range s.sections(r) {
+		nav = append(nav, navItem{Label: sec.Title, Href: sec.Href, Current: path == sec.Href || strings.HasPrefix(path, sec.Href+"/")})
 	}
 	return nav
 }

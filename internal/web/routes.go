@@ -63,6 +63,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /admin/customers", s.requireAdmin(s.showAdminCustomers))
 	mux.HandleFunc("GET /admin/customers/{key}", s.requireAdmin(s.showAdminCustomer))
 	mux.HandleFunc("POST /admin/customers/access", s.requireAdmin(s.setCustomerAccess))
+	mux.HandleFunc("POST /admin/customers/{key}/sections", s.requireAdmin(s.saveCustomerSections))
 	mux.HandleFunc("GET /admin/audit/export.csv", s.requireAdmin(s.exportAudit))
 	mux.HandleFunc("POST /admin/sessions/{id}/end", s.requireAdmin(s.endSession))
 	mux.HandleFunc("POST /admin/sessions/end-all", s.requireAdmin(s.endAllSessions))

@@ -163,9 +163,9 @@ func (s *Server) sectionLabel(section string) (string, bool) {
 		}
 		return name, true
 	}
-	for _, n := range s.customerNav(section) {
-		if n.Href == section {
-			return n.Label, false
+	for _, sec := range s.Data.Sections() {
+		if sec.Href == section {
+			return sec.Title, false
 		}
 	}
 	switch section {

@@ -32,6 +32,8 @@ type state struct {
 	account *store.Account // signed-in customer
 	adm     *store.Admin   // signed-in admin
 	pre     string         // the pre-session cookie value, for forms shown before sign-in
+
+	sections *customerSections // the customer's sections, read once per request
 }
 
 func stateOf(r *http.Request) *state {

@@ -1,7 +1,8 @@
 -- Sections switched off per customer: one row per customer and section
--- ("projects", "invoices", "time_entries", or a grid dataset's name). A
--- section with no row is on, so a section added to the configuration later
--- appears for every customer until an admin switches it off.
+-- ("projects", "invoices", "time_entries", or "data/" and a grid dataset's
+-- name). A section with no row is on, so a section added to the
+-- configuration later appears for every customer until an admin switches
+-- it off.
 
 -- +goose Up
 CREATE TABLE customer_sections_off (
