@@ -120,7 +120,13 @@ func (s *Server) inventoryFigures(r *http.Request, a *store.Account, spec *datas
 			}
 		}
 		col := spec.Columns[qty]
-		f.Units = dataset.Cell{Num: sum}.Display(dataset.Column{Type: dataset.Number, Format: "#,##0.###"})
+		// A big total reads as a whole number; fractions of a unit only
+		// matter, and only fit the tile, when the total is small.
+		format := "#,##0.###"
+		if sum >= 1000 || sum <= -1000 {
+			format = "#,##0"
+		}
+		f.Units = dataset.Cell{Num: sum}.Display(dataset.Column{Type: dataset.Number, Format: format})
 		f.UnitsLabel = col.Label
 	}
 	return f
