@@ -114,7 +114,7 @@ func ReadInvoices(snap *dataset.Snapshot, statuses catalog.StatusMap, today Date
 		inv := Invoice{
 			ID: r.text(row, "id"), Number: r.text(row, "number"), Customer: r.text(row, "customer"),
 			Status: InvoiceStatus(cat), ERPStatus: raw, IssueDate: r.date(row, "issue_date"), DueDate: r.date(row, "due_date"),
-			Currency: strings.TrimSpace(r.text(row, "currency")), ProjectID: r.text(row, "project_id"), Row: row,
+			Currency: strings.ToUpper(strings.TrimSpace(r.text(row, "currency"))), ProjectID: r.text(row, "project_id"), Row: row,
 		}
 		if inv.ID == "" {
 			continue

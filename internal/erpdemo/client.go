@@ -2,6 +2,7 @@ package erpdemo
 
 import (
 	"fmt"
+	"math/rand/v2"
 )
 
 // clientData holds the client-portal tables, planned together because
@@ -23,6 +24,7 @@ type projectRow struct {
 	start                     string
 	lastActivity              any // "YYYY-MM-DD HH:MM:SS" or nil
 	startAgo, endAgo          int
+	latestAgo                 int // days since the latest time entry
 }
 
 type entryRow struct {
@@ -37,9 +39,11 @@ type entryRow struct {
 type invoiceRow struct {
 	id                                   int64
 	customer, number, status, issue, due string
+	issueAgo                             int // days since the issue date
 	dueAgo                               int // days since the due date; negative when not yet due
 	currency                             string
 	subtotal, tax, total, paid           int64 // cents
+	project                              int64 // the project billed; 0 for none (NULL)
 }
 
 type lineRow struct {
@@ -50,11 +54,15 @@ type lineRow struct {
 
 func (g *generator) planClient() *clientData {
 	r := g.o.rng(streamClient)
+	// Which project an invoice bills is drawn from a stream of its own, so
+	// linking invoices to projects changes no other value.
+	rp := g.o.rng(streamInvoiceProjects)
 	cd := &clientData{}
 	var projectID, entryID, invoiceID, lineID int64
 	for ci, c := range customerList {
 		// Projects: a few per customer, each with its own run of time
 		// entries between its start and its end (today while active).
+		firstProject := len(cd.projects)
 		names := append([]string(nil), projectNames...)
 		r.Shuffle(len(names), func(i, j int) { names[i], names[j] = names[j], names[i] })
 		for k := range 2 + r.IntN(4) {
@@ -65,6 +73,12 @@ func (g *generator) planClient() *clientData {
 				p.status = "active" // the demo account's customer has work in progress
 			}
 			p.startAgo = 30 + r.IntN(540)
+			if ci == 0 && k == 0 && p.startAgo < 360 {
+				// The demo account's customer has a long-running
+				// engagement that every one of its invoices (the oldest
+				// is under a year old) can bill.
+				p.startAgo += 330
+			}
 			switch p.status {
 			case "active":
 				p.endAgo = 0
@@ -100,6 +114,7 @@ func (g *generator) planClient() *clientData {
 				}
 				cd.entries = append(cd.entries, e)
 			}
+			p.latestAgo = -latest
 			p.lastActivity = fmt.Sprintf("%s %02d:%02d:%02d", g.day(latest), 8+r.IntN(10), r.IntN(60), r.IntN(60))
 			cd.projects = append(cd.projects, p)
 		}
@@ -115,7 +130,8 @@ func (g *generator) planClient() *clientData {
 			invoiceID++
 			issueAgo := (n-1-j)*30 + r.IntN(10)
 			dueAgo := issueAgo - terms
-			inv := invoiceRow{id: invoiceID, customer: c.name, currency: currency, issue: g.day(-issueAgo), due: g.day(-dueAgo), dueAgo: dueAgo}
+			inv := invoiceRow{id: invoiceID, customer: c.name, currency: currency, issue: g.day(-issueAgo), due: g.day(-dueAgo),
+				issueAgo: issueAgo, dueAgo: dueAgo}
 			inv.number = fmt.Sprintf("INV-%d-%05d", g.o.Anchor.AddDate(0, 0, -issueAgo).Year(), 1000+invoiceID)
 			for range 1 + r.IntN(15) {
 				lineID++
@@ -156,8 +172,42 @@ func (g *generator) planClient() *clientData {
 		if ci == 0 {
 			showcase(cd.invoices[first:])
 		}
+		linkProjects(rp, cd.invoices[first:], cd.projects[firstProject:], ci == 0)
 	}
 	return cd
+}
+
+// linkProjects says which of the customer's projects each invoice bills.
+// An invoice can bill a project that had started before the invoice was
+// issued and is still active or had its last work logged no more than 45
+// days before it (a final invoice comes a little after the work). About
+// three in four invoices bill a project; the others are for storage and
+// services outside any project. The demo account's customer has every
+// invoice on a project except two (an old one and an open one): its
+// long-running project can take any of them, so its project pages show
+// paid and open invoices and have a draft and a cancelled one to leave
+// out, and its invoice list has some outside any project.
+func linkProjects(r *rand.Rand, invs []invoiceRow, projects []projectRow, showcase bool) {
+	n := len(invs)
+	for i := range invs {
+		v := &invs[i]
+		var candidates []int64
+		for _, p := range projects {
+			if p.startAgo > v.issueAgo && (p.status == "active" || p.latestAgo <= v.issueAgo+45) {
+				candidates = append(candidates, p.id)
+			}
+		}
+		// Both draws happen for every invoice, so one invoice's
+		// candidates never change another invoice's project.
+		linked := r.IntN(100) < 75
+		pick := r.IntN(len(projects) + 1)
+		if showcase {
+			linked = i != 2 && i != n-4
+		}
+		if linked && len(candidates) > 0 {
+			v.project = candidates[pick%len(candidates)]
+		}
+	}
 }
 
 // showcase gives the demo account's customer (the first) one invoice in
@@ -214,8 +264,12 @@ func (g *generator) timeEntries(emit func(...any) error) error {
 
 func (g *generator) invoices(emit func(...any) error) error {
 	for _, v := range g.client.invoices {
+		var project any // NULL for an invoice outside any project
+		if v.project != 0 {
+			project = v.project
+		}
 		if err := emit(v.id, v.customer, v.number, v.status, v.issue, v.due, v.currency,
-			decimal{v.subtotal, 2}, decimal{v.tax, 2}, decimal{v.total, 2}, decimal{v.paid, 2}); err != nil {
+			decimal{v.subtotal, 2}, decimal{v.tax, 2}, decimal{v.total, 2}, decimal{v.paid, 2}, project); err != nil {
 			return err
 		}
 	}

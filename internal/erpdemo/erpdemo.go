@@ -28,7 +28,7 @@ const DefaultSeed uint64 = 0x5eed_2026
 // generatorVersion changes whenever the generated data changes for the same
 // options, so CreateSQLite rebuilds files made by an older generator
 // instead of reusing them.
-const generatorVersion = 2
+const generatorVersion = 3
 
 // Random streams: each table family draws from its own stream, so the size
 // of the inventory never changes the projects, invoices or time entries.
@@ -37,6 +37,7 @@ const (
 	streamProducts
 	streamLots
 	streamClient
+	streamInvoiceProjects
 )
 
 // Options say how much demo data to make and from which seed.

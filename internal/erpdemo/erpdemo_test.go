@@ -591,6 +591,7 @@ func TestWriteEngines(t *testing.T) {
 		counts     map[string]int
 		qty, money float64
 		nullExp    int
+		projects   string // invoices without a project, and the sum of the ids of those with one
 		texts      map[string]string
 		lastDate   string
 	}
@@ -606,6 +607,8 @@ func TestWriteEngines(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.nullExp = count(t, db, "SELECT COUNT(*) FROM inventory WHERE exp_date IS NULL")
+		f.projects = fmt.Sprintf("%d without, ids add up to %d", count(t, db, "SELECT COUNT(*) FROM invoices WHERE project_id IS NULL"),
+			count(t, db, "SELECT SUM(project_id) FROM invoices"))
 		ph := "?"
 		if dollar {
 			ph = "$1"
@@ -661,6 +664,9 @@ func TestWriteEngines(t *testing.T) {
 			}
 			if got.nullExp != want.nullExp {
 				t.Errorf("%d lots without expiry, want %d", got.nullExp, want.nullExp)
+			}
+			if got.projects != want.projects {
+				t.Errorf("invoice projects: %s, want %s", got.projects, want.projects)
 			}
 			for part, s := range want.texts {
 				if got.texts[part] != s {

@@ -79,7 +79,7 @@ var tables = []*table{
 		{"start_date", kDate, 0, true},
 		{"last_activity", kDateTime, 0, false},
 	}},
-	{name: "invoices", pk: "invoice_id", unique: []string{"number"}, indexes: []string{"customer"}, cols: []column{
+	{name: "invoices", pk: "invoice_id", unique: []string{"number"}, indexes: []string{"customer", "project_id"}, cols: []column{
 		{"invoice_id", kInt, 0, true},
 		{"customer", kKey, 200, true},
 		{"number", kText, 30, true},
@@ -91,6 +91,7 @@ var tables = []*table{
 		{"tax", kMoney, 0, true},
 		{"total", kMoney, 0, true},
 		{"amount_paid", kMoney, 0, true},
+		{"project_id", kInt, 0, false}, // NULL: not billed to a project
 	}},
 	{name: "invoice_lines", pk: "line_id", indexes: []string{"invoice_id"}, cols: []column{
 		{"line_id", kInt, 0, true},

@@ -210,7 +210,9 @@ func (s *Server) showProject(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	if rd, ok := s.Data.Catalog.Role(catalog.RoleInvoices); ok && rd.Spec != nil {
+	// The customer's book, not the catalog, says whether it has invoices:
+	// an admin may have switched them off for this customer.
+	if rd, ok := s.Data.Catalog.Role(catalog.RoleInvoices); ok && rd.Spec != nil && book.Configured(catalog.RoleInvoices) {
 		if _, _, has := rd.Spec.Column("project_id"); has {
 			v.InvoicesShown = true
 			list, err := book.Invoices(r.Context(), billing.InvoiceQuery{ProjectID: p.ID})
