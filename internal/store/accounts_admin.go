@@ -197,7 +197,7 @@ func (s *Store) ListAccountsPage(ctx context.Context, q AccountQuery) ([]Account
 }
 
 // inList writes "$k, $k+1, …" for the ids, appending them to args.
-func inList(args []any, ids []int64) (string, []any) {
+func inList[T any](args []any, ids []T) (string, []any) {
 	var b strings.Builder
 	for i, id := range ids {
 		if i > 0 {

@@ -14,16 +14,8 @@ func (s *Store) SectionsOff(ctx context.Context, keys []string) (map[string]map[
 	if len(keys) == 0 {
 		return out, nil
 	}
-	q := `SELECT customer_key, section FROM customer_sections_off WHERE customer_key IN (`
-	args := make([]any, len(keys))
-	for i, k := range keys {
-		if i > 0 {
-			q += ", "
-		}
-		q += fmt.Sprintf("$%d", i+1)
-		args[i] = k
-	}
-	rows, err := s.r.QueryContext(ctx, q+`)`, args...)
+	list, args := inList(nil, keys)
+	rows, err := s.r.QueryContext(ctx, `SELECT customer_key, section FROM customer_sections_off WHERE customer_key IN (`+list+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: read sections switched off: %w", err)
 	}

@@ -115,16 +115,8 @@ func (s *Store) DisabledCustomers(ctx context.Context, keys []string) (map[strin
 	if len(keys) == 0 {
 		return out, nil
 	}
-	q := `SELECT customer_key FROM customers WHERE portal_enabled = FALSE AND customer_key IN (`
-	args := make([]any, len(keys))
-	for i, k := range keys {
-		if i > 0 {
-			q += ", "
-		}
-		q += fmt.Sprintf("$%d", i+1)
-		args[i] = k
-	}
-	rows, err := s.r.QueryContext(ctx, q+`)`, args...)
+	list, args := inList(nil, keys)
+	rows, err := s.r.QueryContext(ctx, `SELECT customer_key FROM customers WHERE portal_enabled = FALSE AND customer_key IN (`+list+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: read portal access: %w", err)
 	}
