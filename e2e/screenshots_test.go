@@ -107,6 +107,10 @@ func TestScreenshots(t *testing.T) {
 			chromedp.Evaluate(`innerWidth > 560 && window.scrollTo(0, 0)`, nil), chromedp.Sleep(500 * time.Millisecond),
 		}},
 		{name: "admin-settings-email", path: "/admin/settings/email"},
+		{name: "admin-branding", path: "/admin/settings/branding"},
+		{name: "admin-branding-errors", path: "/admin/settings/branding", then: append([]chromedp.Action{
+			chromedp.SetValue(`#accent`, "navy blue", chromedp.ByQuery),
+		}, submit(`form[data-branding-form] button[type=submit]`, `#accent-error`)...)},
 		{name: "admin-admins", path: "/admin/admins"},
 		{name: "admin-password", path: "/admin/password"},
 		{name: "admin-password-errors", path: "/admin/password", then: submit(`main form.form button[type=submit]`, `.field-error, .alert-error`)},
@@ -155,7 +159,8 @@ func TestScreenshots(t *testing.T) {
 				pages = append(pages, shotPage{name: fmt.Sprintf("admin-account-%d", i+1), path: href})
 			}
 			if cs := hrefs(b, base+"/admin/customers", `td.who a[href^="/admin/customers/"]`); len(cs) > 0 {
-				pages = append(pages, shotPage{name: "admin-customer", path: cs[0]})
+				pages = append(pages, shotPage{name: "admin-customer", path: cs[0]},
+					shotPage{name: "admin-customer-branding", path: cs[0] + "/branding"})
 			}
 			for _, p := range pages {
 				shot(b, p)

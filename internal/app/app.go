@@ -18,6 +18,7 @@ import (
 	"github.com/portico-dev/portico/internal/audit"
 	"github.com/portico-dev/portico/internal/auth"
 	"github.com/portico-dev/portico/internal/auth/password"
+	"github.com/portico-dev/portico/internal/brand"
 	"github.com/portico-dev/portico/internal/catalog"
 	"github.com/portico-dev/portico/internal/clock"
 	"github.com/portico-dev/portico/internal/config"
@@ -57,6 +58,8 @@ type App struct {
 	Data   *customerdata.Service
 	Log    *slog.Logger
 	Clock  clock.Clock
+	// Brand resolves the portal's branding (cached per instance).
+	Brand *brand.Service
 	// Outbox queues the portal's emails; Sender delivers them.
 	Outbox *mail.Outbox
 	Sender *mail.Sender
@@ -126,6 +129,8 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	box := secretbox.New(cfg.SecretKey)
 	a.Outbox = &mail.Outbox{Business: cfg.BusinessName, BaseURL: cfg.BaseURL.String(), Box: box}
 	a.Auth.Outbox = a.Outbox
+	a.Brand = brand.New(st, a.Clock, a.Auth.Audit, a.Log, cfg.BusinessName, cfg.BaseURL.String())
+	a.Outbox.Look = a.Brand.EmailLook
 	a.MailEnv = mail.SettingsFromEnv(lookupEnv)
 	if o.MailEnv != nil {
 		a.MailEnv = *o.MailEnv
@@ -141,7 +146,8 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	a.Web, err = web.New(web.Deps{Config: cfg, Store: st, Auth: a.Auth, Log: a.Log, Clock: a.Clock, Data: a.Data,
-		DemoAccounts: o.DemoAccounts, Version: Version, Outbox: a.Outbox, Box: box, MailEnv: a.MailEnv, Sender: a.Sender})
+		DemoAccounts: o.DemoAccounts, Version: Version, Outbox: a.Outbox, Box: box, MailEnv: a.MailEnv, Sender: a.Sender,
+		Brand: a.Brand})
 	if err != nil {
 		st.Close()
 		return nil, err

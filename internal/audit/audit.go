@@ -51,13 +51,14 @@ const (
 	SettingsChanged    Action = "settings_changed" // secrets masked
 	TestEmailSent      Action = "test_email_sent"
 	EmailRetried       Action = "email_retry_requested"
+	BrandingChanged    Action = "branding_changed" // details: {"scope": "portal"|"customer", "from": {...}, "to": {...}} of changed fields
 )
 
 // Actions lists every action, for the audit log's filter.
 var Actions = []Action{SignIn, SignInFailed, Lockout, SignOut, PasswordChanged, SessionExpired, SessionEnded,
 	AccountCreated, AccountUpdated, AccountDeactivated, AccountReactivated, ScopeChanged,
 	InvitationSent, InvitationResent, InvitationAccepted, LinkRejected, ResetLinkSent, ResetRequested, TempPasswordSent,
-	AdminCreated, AdminPassword, AdminDeactivated, AdminReactivated, CustomerAccess, SectionsChanged, SettingsChanged, TestEmailSent, EmailRetried,
+	AdminCreated, AdminPassword, AdminDeactivated, AdminReactivated, CustomerAccess, SectionsChanged, SettingsChanged, BrandingChanged, TestEmailSent, EmailRetried,
 	DataExported, AuditExported, CSRFRejected}
 
 // Actor is who did something.

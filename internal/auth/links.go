@@ -50,6 +50,15 @@ func AdminPerson(a *store.Admin) Person {
 	return Person{Kind: store.KindAdmin, ID: a.ID, Email: a.Email, Name: a.DisplayName}
 }
 
+// accountID is the customer account p is, or 0 for an admin: emails to
+// a customer carry the branding of that account's customer.
+func (p Person) accountID() int64 {
+	if p.Kind == store.KindCustomer {
+		return p.ID
+	}
+	return 0
+}
+
 func (p Person) target() audit.Target {
 	label := p.Email
 	if label == "" {
@@ -90,7 +99,7 @@ func (s *Service) sendLink(ctx context.Context, tx *store.Tx, p Person, actor au
 		return err
 	}
 	link := s.Outbox.Link(LinkPath(purpose) + "?token=" + token)
-	if err := s.Outbox.Enqueue(ctx, tx, kind, p.Email, mail.Data{Name: p.Name, Link: link, Expiry: ttl, Staff: p.Kind == store.KindAdmin}, now); err != nil {
+	if err := s.Outbox.Enqueue(ctx, tx, kind, p.Email, mail.Data{Name: p.Name, Link: link, Expiry: ttl, Staff: p.Kind == store.KindAdmin, AccountID: p.accountID()}, now); err != nil {
 		return err
 	}
 	return s.Audit.Record(ctx, tx, action, actor, p.target(), map[string]any{"expires": t.ExpiresAt.Format(time.RFC3339)})
@@ -126,7 +135,7 @@ func (s *Service) SendTemporaryPassword(ctx context.Context, p Person, actor aud
 			signIn = "/admin/login"
 		}
 		err := s.Outbox.Enqueue(ctx, tx, mail.TemporaryPassword, p.Email,
-			mail.Data{Name: p.Name, TempPassword: pw, Link: s.Outbox.Link(signIn), Expiry: TemporaryPasswordTTL, Staff: p.Kind == store.KindAdmin}, now)
+			mail.Data{Name: p.Name, TempPassword: pw, Link: s.Outbox.Link(signIn), Expiry: TemporaryPasswordTTL, Staff: p.Kind == store.KindAdmin, AccountID: p.accountID()}, now)
 		if err != nil {
 			return err
 		}
@@ -144,7 +153,7 @@ func (s *Service) NotifyPasswordChanged(ctx context.Context, tx *store.Tx, p Per
 	if p.Kind == store.KindAdmin {
 		signIn = "/admin/login"
 	}
-	return s.Outbox.Enqueue(ctx, tx, mail.PasswordChanged, p.Email, mail.Data{Name: p.Name, Link: s.Outbox.Link(signIn), Staff: p.Kind == store.KindAdmin}, s.Clock.Now())
+	return s.Outbox.Enqueue(ctx, tx, mail.PasswordChanged, p.Email, mail.Data{Name: p.Name, Link: s.Outbox.Link(signIn), Staff: p.Kind == store.KindAdmin, AccountID: p.accountID()}, s.Clock.Now())
 }
 
 // ForgotLimits bound the forgot-password page: mails per account and

@@ -54,6 +54,45 @@ type Data struct {
 	// Staff addresses a member of the business's staff (an admin of the
 	// portal) rather than a customer, which changes the wording.
 	Staff bool
+	// AccountID is the customer account the email goes to (0 for staff):
+	// the Outbox picks the branding of the email by it.
+	AccountID int64
+	// Look is the branding: colours and logo. Its Business, when set, is
+	// used where Business is empty. The zero Look is the built-in look.
+	Look Look
+}
+
+// Look is the branding of an email. Colours are "#rrggbb"; one that is
+// not is ignored, so nothing but a colour ever reaches a style attribute.
+type Look struct {
+	Business string
+	// Accent colours the button and the top rule; AccentText is the
+	// button's text colour (chosen for contrast); Link colours links and
+	// must read on white.
+	Accent, AccentText, Link string
+	// LogoURL is the absolute URL of the logo shown above the email, drawn
+	// at LogoWidth × LogoHeight pixels; empty shows the name only.
+	LogoURL               string
+	LogoWidth, LogoHeight int
+}
+
+// Built-in email colours, used when the branding sets none.
+const (
+	defaultAccent     = "#1d4ed8"
+	defaultAccentText = "#ffffff"
+)
+
+// colour returns c when it is a "#rrggbb" colour, else fallback.
+func colour(c, fallback string) string {
+	if len(c) != 7 || c[0] != '#' {
+		return fallback
+	}
+	for _, r := range strings.ToLower(c[1:]) {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+			return fallback
+		}
+	}
+	return strings.ToLower(c)
 }
 
 //go:embed templates/email.html templates/email.txt
@@ -72,6 +111,15 @@ type view struct {
 	Secret                               string
 	Button, Link                         string
 	Expiry, Closing, BaseURL             string
+	// Accent, AccentText and LinkColour are checked "#rrggbb" colours.
+	Accent, AccentText, LinkColour string
+	// Logo is the logo's URL (http or https only), drawn LogoWidth ×
+	// LogoHeight.
+	Logo                  string
+	LogoWidth, LogoHeight int
+	// LogoWithName shows the name beside a squarish logo (an emblem); a
+	// wide one (a wordmark) stands for the name.
+	LogoWithName bool
 }
 
 // ErrHeaderInjection is returned when a value that ends up in a header
@@ -82,6 +130,9 @@ var ErrHeaderInjection = errors.New("mail: line break in a value used in an emai
 // an HTML alternative. It refuses line breaks in the business and person
 // names (they reach the Subject header) and links that are not http(s).
 func Compose(k Kind, d Data) (subject, text, html string, err error) {
+	if d.Business == "" {
+		d.Business = d.Look.Business
+	}
 	if strings.ContainsAny(d.Business, "\r\n") || strings.ContainsAny(d.Name, "\r\n") {
 		return "", "", "", ErrHeaderInjection
 	}
@@ -90,6 +141,17 @@ func Compose(k Kind, d Data) (subject, text, html string, err error) {
 		business = "Customer portal"
 	}
 	v := view{Business: business, BaseURL: strings.TrimSpace(d.BaseURL), Greeting: "Hello,"}
+	v.Accent, v.AccentText, v.LinkColour = defaultAccent, defaultAccentText, defaultAccent
+	if a := colour(d.Look.Accent, ""); a != "" {
+		v.Accent, v.AccentText, v.LinkColour = a, colour(d.Look.AccentText, defaultAccentText), colour(d.Look.Link, defaultAccent)
+	}
+	if u, err := url.Parse(d.Look.LogoURL); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+		v.Logo, v.LogoWidth, v.LogoHeight = d.Look.LogoURL, d.Look.LogoWidth, d.Look.LogoHeight
+		if v.LogoWidth <= 0 || v.LogoHeight <= 0 {
+			v.LogoWidth, v.LogoHeight = 48, 48
+		}
+		v.LogoWithName = v.LogoWidth < 2*v.LogoHeight
+	}
 	if n := strings.TrimSpace(d.Name); n != "" {
 		v.Greeting = "Hello " + n + ","
 	}

@@ -136,3 +136,55 @@ func TestComposeForStaff(t *testing.T) {
 		t.Errorf("staff password-changed notice: %q / %v", text, err)
 	}
 }
+
+func TestComposeBranded(t *testing.T) {
+	const link = "https://portal.acme.example/password/set?token=x"
+	look := Look{Business: "Gold <b>& Co", Accent: "#FFCC00", AccentText: "#000000", Link: "#7a6200",
+		LogoURL: "https://portal.acme.example/brand/logo/ab.png", LogoWidth: 160, LogoHeight: 40}
+	subject, text, html, err := Compose(Invitation, Data{Link: link, Look: look})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if subject != "Your invitation to the Gold <b>& Co portal" || !strings.Contains(text, "Gold <b>& Co") {
+		t.Errorf("the brand's name is not the business: %q", subject)
+	}
+	for _, want := range []string{
+		`background:#ffcc00`,                      // the button, in the brand's accent (lower-cased)
+		`color:#000000;text-decoration:none`,      // its text, chosen for contrast
+		`color:#7a6200;text-decoration:underline`, // links, readable on white
+		`border-top:4px solid #ffcc00`,
+		`<img src="https://portal.acme.example/brand/logo/ab.png" width="160" height="40" alt="Gold &lt;b&gt;&amp; Co"`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+	if n := strings.Count(html, `background:#ffcc00`); n != 1 {
+		t.Errorf("%d buttons in the brand's colour, want 1", n)
+	}
+	if strings.Contains(html, "#1d4ed8") || strings.Contains(html, "<b>") {
+		t.Error("the built-in blue or unescaped markup is left in the branded email")
+	}
+
+	// A squarish logo is an emblem: the name is shown beside it, and the
+	// image is not read out as well.
+	look.LogoWidth, look.LogoHeight = 48, 48
+	_, _, html, err = Compose(Invitation, Data{Link: link, Look: look})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(html, `height="48" alt=""`) || !strings.Contains(html, `color:#111827;">Gold &lt;b&gt;&amp; Co</td>`) {
+		t.Error("a square logo is not shown beside the name")
+	}
+
+	// Anything but a colour or an http(s) URL is ignored: the built-in look.
+	_, _, html, err = Compose(Invitation, Data{Business: "Acme", Link: link, Look: Look{Accent: "red;background:url(javascript:x)", AccentText: "#000000",
+		Link: "expression(1)", LogoURL: "javascript:alert(1)"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(html, `background:#1d4ed8`) != 1 || !strings.Contains(html, "color:#ffffff;text-decoration:none") ||
+		strings.Contains(html, "javascript") || strings.Contains(html, "expression") || strings.Contains(html, "<img") {
+		t.Error("a hostile look reached the HTML instead of the built-in look")
+	}
+}

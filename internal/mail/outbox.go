@@ -23,6 +23,10 @@ type Outbox struct {
 	// a temporary password): it is encrypted at rest until the sender or the
 	// console opens it. Without a Box only secret-free emails can be queued.
 	Box *secretbox.Box
+	// Look, when set, gives the branding of an email to the customer
+	// account accountID (0: the portal's branding, for staff). It reads
+	// through tx, so an account created in the same transaction is found.
+	Look func(ctx context.Context, tx *store.Tx, accountID int64) (Look, error)
 }
 
 // Link returns the absolute URL of path (which starts with "/") on the
@@ -32,8 +36,19 @@ func (o *Outbox) Link(path string) string {
 }
 
 // Enqueue composes an email of kind k to the stored address to and adds it
-// to the outbox through tx. Business and BaseURL are filled in from o.
+// to the outbox through tx. Business and BaseURL are filled in from o, and
+// the branding from o.Look for the recipient d.AccountID.
 func (o *Outbox) Enqueue(ctx context.Context, tx *store.Tx, k Kind, to string, d Data, now time.Time) error {
+	if o.Look != nil && d.Look == (Look{}) {
+		l, err := o.Look(ctx, tx, d.AccountID)
+		if err != nil {
+			return fmt.Errorf("mail: branding of %s email: %w", k, err)
+		}
+		d.Look = l
+	}
+	if d.Business == "" {
+		d.Business = d.Look.Business
+	}
 	if d.Business == "" {
 		d.Business = o.Business
 	}

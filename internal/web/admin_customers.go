@@ -114,6 +114,7 @@ type customerView struct {
 	Accounts      []store.Account
 	Sections      []sectionSwitch
 	SectionsURL   string // where the sections form posts, the key escaped
+	BrandingURL   string // the customer's branding override page
 }
 
 // showAdminCustomer lists the accounts that can see one customer.
@@ -123,7 +124,8 @@ func (s *Server) showAdminCustomer(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusNotFound, "")
 		return
 	}
-	v := customerView{Key: key, Name: key, PortalEnabled: true, SectionsURL: "/admin/customers/" + url.PathEscape(key) + "/sections"}
+	v := customerView{Key: key, Name: key, PortalEnabled: true, SectionsURL: "/admin/customers/" + url.PathEscape(key) + "/sections",
+		BrandingURL: "/admin/customers/" + url.PathEscape(key) + "/branding"}
 	c, err := s.Store.CustomerByKey(r.Context(), key)
 	switch {
 	case err == nil:

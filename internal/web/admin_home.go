@@ -36,6 +36,7 @@ var adminAreas = []adminArea{
 	{Title: "Analytics", Href: "/admin/analytics", Text: "Sign-ins per day, most active accounts, views per section."},
 	{Title: "Email", Href: "/admin/outbox", Text: "The outbox of invitations and notices, and the SMTP settings."},
 	{Title: "Admins", Href: "/admin/admins", Text: "The business's staff who run this console."},
+	{Title: "Branding", Href: "/admin/settings/branding", Text: "The portal's name, logo and accent colour, and customers' own."},
 }
 
 // showAdminHome renders the admin console's home page.

@@ -11,7 +11,7 @@ const genericAdminSignInError = "That username and password did not match an act
 
 func (s *Server) adminLoginForm(r *http.Request) loginForm {
 	return loginForm{
-		AdminArea: true, Heading: "Staff sign-in", Subheading: "to the " + s.Config.BusinessName + " admin console", Action: "/admin/login",
+		AdminArea: true, Heading: "Staff sign-in", Subheading: "to the " + s.portalName(r) + " admin console", Action: "/admin/login",
 		LoginLabel: "Username or email", LoginName: "username", LoginType: "text", LoginAuto: "username",
 		Next: safeNext(r.FormValue("next"), ""), SwitchURL: "/login", SwitchLabel: "Customer sign-in",
 		DemoAccounts: s.demoAccounts(true),

@@ -340,7 +340,7 @@ func (s *Server) sendTestEmail(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	server := net.JoinHostPort(set.Host, strconv.Itoa(set.Port))
 	details := map[string]any{"to": to, "server": server}
-	err = mail.TestConnection(tctx, set, to, s.Sender.TLSConfig, s.Config.BusinessName)
+	err = mail.TestConnection(tctx, set, to, s.Sender.TLSConfig, s.portalName(r))
 	var failure *mail.Failure
 	switch {
 	case err == nil:

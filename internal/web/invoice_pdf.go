@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/portico-dev/portico/internal/audit"
 	"github.com/portico-dev/portico/internal/billing"
+	"github.com/portico-dev/portico/internal/brand"
 	"github.com/portico-dev/portico/internal/invoicepdf"
 	"github.com/portico-dev/portico/internal/store"
 )
@@ -22,8 +24,11 @@ func (s *Server) invoicePDF(w http.ResponseWriter, r *http.Request, id string) {
 		return
 	}
 	acct := stateOf(r).account
+	br := s.invoiceBrand(r, acct)
 	doc := invoicepdf.Invoice{
-		Business:  invoicepdf.Party{Name: s.Config.BusinessName},
+		Business:  invoicepdf.Party{Name: br.Name},
+		Logo:      br.logo,
+		Accent:    br.accent,
 		Customer:  invoicepdf.Party{Name: s.customerName(r.Context(), d.Customer)},
 		Number:    d.Number,
 		IssueDate: d.IssueDate.Time(),
@@ -46,6 +51,12 @@ func (s *Server) invoicePDF(w http.ResponseWriter, r *http.Request, id string) {
 		doc.Notes = fmt.Sprintf("This invoice is %d day%s overdue.", d.DaysOverdue, plural(d.DaysOverdue))
 	}
 	b, err := invoicepdf.Render(doc)
+	if errors.Is(err, invoicepdf.ErrInvalidLogo) {
+		// A stored logo the PDF cannot use must not cost the invoice.
+		s.Log.Warn("invoice PDF without its logo", "request_id", requestID(r), "err", err)
+		doc.Logo = nil
+		b, err = invoicepdf.Render(doc)
+	}
 	if err != nil {
 		s.serverError(w, r, fmt.Errorf("web: invoice %s PDF: %w", d.ID, err))
 		return
@@ -66,6 +77,37 @@ func (s *Server) invoicePDF(w http.ResponseWriter, r *http.Request, id string) {
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK)
 	w.Write(b)
+}
+
+// pdfBrand is the branding an invoice PDF is drawn with.
+type pdfBrand struct {
+	Name   string
+	accent string // dark enough for white text and for text on white paper
+	logo   []byte // the stored PNG, or nil
+}
+
+// invoiceBrand is the branding of the account's PDFs: the same as its
+// pages (its customer's override when scoped to exactly one customer). A
+// branding or logo that cannot be read leaves the defaults, not an error.
+func (s *Server) invoiceBrand(r *http.Request, acct *store.Account) pdfBrand {
+	b, err := s.Brand.ForAccount(r.Context(), acct)
+	if err != nil {
+		s.Log.Warn("branding unavailable for an invoice PDF; using the defaults", "request_id", requestID(r), "err", err)
+	}
+	out := pdfBrand{Name: b.Name}
+	if b.Accent != "" {
+		out.accent = brand.OnWhite(b.Accent)
+	}
+	// A pale logo would vanish on white paper: the name is printed anyway.
+	if b.LogoID != "" && b.LogoTone != brand.ToneLight {
+		logo, err := s.Brand.Logo(r.Context(), b.LogoID)
+		if err != nil {
+			s.Log.Warn("logo unavailable for an invoice PDF", "request_id", requestID(r), "err", err)
+		} else {
+			out.logo = logo.PNG
+		}
+	}
+	return out
 }
 
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)

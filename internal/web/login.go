@@ -52,7 +52,7 @@ const genericSignInError = "That email and password did not match an active acco
 
 func (s *Server) customerLoginForm(r *http.Request) loginForm {
 	return loginForm{
-		Heading: "Sign in", Subheading: "to the " + s.Config.BusinessName + " customer portal", Action: "/login",
+		Heading: "Sign in", Subheading: "to the " + s.portalName(r) + " customer portal", Action: "/login",
 		LoginLabel: "Email", LoginName: "email", LoginType: "email", LoginAuto: "username",
 		Next: safeNext(r.FormValue("next"), ""), SwitchURL: "/admin/login", SwitchLabel: "Staff sign-in",
 		DemoAccounts: s.demoAccounts(false),

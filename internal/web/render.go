@@ -101,6 +101,7 @@ type view struct {
 	AdminArea bool // the page belongs to the admin console
 	Data      any
 	Nav       []navItem // the customer's sections
+	Brand     viewBrand // the branding the page shows, set by page()
 }
 
 // navItem is one entry of the customer navigation.
@@ -118,7 +119,8 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name s
 		return
 	}
 	st := stateOf(r)
-	v.Business = s.Config.BusinessName
+	v.Brand = s.brandFor(r, st)
+	v.Business = v.Brand.Name
 	v.TimeZone = s.Config.TimeZone
 	v.RequestID = requestID(r)
 	v.Demo = s.Config.Demo

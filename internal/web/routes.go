@@ -17,6 +17,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /static/{hash}/{name...}", s.assets.serve)
 	mux.HandleFunc("GET /favicon.ico", s.favicon)
+	mux.HandleFunc("GET /brand/logo/{file}", s.serveBrandLogo)   // {id}.png, public: the sign-in page shows it
+	mux.HandleFunc("GET /brand/accent/{file}", s.serveAccentCSS) // {rrggbb}.css
 
 	// Customers.
 	mux.HandleFunc("GET /{$}", s.requireCustomer(s.showDashboard))
@@ -100,6 +102,12 @@ func (s *Server) routes() http.Handler {
 
 	// Admin console: session settings.
 	mux.HandleFunc("POST /admin/sessions/idle", s.requireAdmin(s.saveIdleSettings))
+
+	// Admin console: branding (portal and per-customer override).
+	mux.HandleFunc("GET /admin/settings/branding", s.requireAdmin(s.showBranding))
+	mux.HandleFunc("POST /admin/settings/branding", s.requireAdmin(s.saveBranding))
+	mux.HandleFunc("GET /admin/customers/{key}/branding", s.requireAdmin(s.showBranding))
+	mux.HandleFunc("POST /admin/customers/{key}/branding", s.requireAdmin(s.saveBranding))
 
 	s.mux = mux
 	return chain(mux,

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/portico-dev/portico/internal/auth"
+	"github.com/portico-dev/portico/internal/brand"
 	"github.com/portico-dev/portico/internal/clock"
 	"github.com/portico-dev/portico/internal/config"
 	"github.com/portico-dev/portico/internal/customerdata"
@@ -43,6 +44,8 @@ type Deps struct {
 	Sender  *mail.Sender
 	Box     *secretbox.Box
 	MailEnv mail.Settings
+	// Brand resolves the branding each page, email and PDF shows.
+	Brand *brand.Service
 }
 
 // Server handles every HTTP request.

@@ -52,7 +52,9 @@ func isAdminPath(p string) bool { return p == "/admin" || strings.HasPrefix(p, "
 // request (the second CSRF layer).
 func (s *Server) loadSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+		// Assets (the brand's logo and accent stylesheet among them) are the
+		// same for everyone, so they skip the session lookup.
+		if strings.HasPrefix(r.URL.Path, "/static/") || strings.HasPrefix(r.URL.Path, "/brand/") || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -138,7 +140,13 @@ func (s *Server) checkFormToken(w http.ResponseWriter, r *http.Request, st *stat
 	}
 	got := r.Header.Get("X-CSRF-Token")
 	if got == "" {
-		if err := r.ParseForm(); err != nil {
+		err := r.ParseForm()
+		if err == nil && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			// A form with a file (the branding logo) sends its fields in
+			// the multipart body, which the body limit already bounds.
+			err = r.ParseMultipartForm(s.Config.MaxBodyBytes)
+		}
+		if err != nil {
 			if isMaxBytes(err) {
 				s.errorPage(w, r, http.StatusRequestEntityTooLarge, "")
 			} else {
