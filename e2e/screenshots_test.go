@@ -148,6 +148,13 @@ func TestScreenshots(t *testing.T) {
 			for _, p := range customer {
 				shot(b, p)
 			}
+			// The first project and the first invoice, found from their lists.
+			if ps := hrefs(b, base+"/projects", `.project-name a`); len(ps) > 0 {
+				shot(b, shotPage{name: "project", path: ps[0]})
+			}
+			if is := hrefs(b, base+"/invoices", `a[href^="/invoices/"]`); len(is) > 0 {
+				shot(b, shotPage{name: "invoice", path: is[0]})
+			}
 
 			b.run(chromedp.Navigate(base+"/admin/login"), chromedp.WaitVisible(`#login`, chromedp.ByQuery),
 				chromedp.SendKeys(`#login`, demo.AdminUsername, chromedp.ByQuery), chromedp.SendKeys(`#password`, demo.AdminPassword, chromedp.ByQuery),

@@ -118,8 +118,9 @@ func (s *Server) showProjects(w http.ResponseWriter, r *http.Request) {
 
 // projectInvoice is one invoice of a project, formatted.
 type projectInvoice struct {
-	Href, Number, IssueDate, DueDate, Status, Total, Balance string
-	Overdue                                                  bool
+	Href, Number, IssueDate, DueDate, Total, Balance string
+	Status                                           invoiceBadge
+	Overdue                                          bool
 }
 
 // projectView is a project's page.
@@ -222,18 +223,8 @@ func (s *Server) showProject(w http.ResponseWriter, r *http.Request) {
 			} else {
 				for _, inv := range list.Invoices {
 					pi := projectInvoice{Href: "/invoices/" + url.PathEscape(inv.ID), Number: inv.Number,
-						IssueDate: dateOrDash(inv.IssueDate), DueDate: dateOrDash(inv.DueDate),
+						IssueDate: dateOrDash(inv.IssueDate), DueDate: dateOrDash(inv.DueDate), Status: badgeOf(inv),
 						Total: inv.Amount(inv.Total).String(), Balance: inv.Amount(inv.Balance).String(), Overdue: inv.Overdue}
-					switch {
-					case inv.Status == billing.Paid:
-						pi.Status = "Paid"
-					case inv.Overdue:
-						pi.Status = "Overdue"
-					case inv.PartiallyPaid:
-						pi.Status = "Partially paid"
-					default:
-						pi.Status = "Unpaid"
-					}
 					v.Invoices = append(v.Invoices, pi)
 				}
 			}
