@@ -59,6 +59,8 @@ func Config(tb testing.TB, target storetest.Target) config.Config {
 		cfg.DatabaseURL = "sqlite:" + target.Options.SQLitePath
 	}
 	cfg.BusinessName = "Acme Warehousing"
+	// Tests that need a second factor turn it on in the portal settings.
+	cfg.RequireAdminSecondFactor = false
 	cfg.ShutdownTimeout = 5 * time.Second
 	return cfg
 }

@@ -51,7 +51,12 @@ const (
 	SettingsChanged    Action = "settings_changed" // secrets masked
 	TestEmailSent      Action = "test_email_sent"
 	EmailRetried       Action = "email_retry_requested"
-	BrandingChanged    Action = "branding_changed" // details: {"scope": "portal"|"customer", "from": {...}, "to": {...}} of changed fields
+
+	SecondFactorEnrolled  Action = "second_factor_enrolled"
+	SecondFactorFailed    Action = "second_factor_failed" // a wrong, reused or throttled code at sign-in
+	SecondFactorReset     Action = "second_factor_reset"  // removed by the person or by an admin
+	RecoveryCodesReplaced Action = "recovery_codes_replaced"
+	BrandingChanged       Action = "branding_changed" // details: {"scope": "portal"|"customer", "from": {...}, "to": {...}} of changed fields
 )
 
 // Actions lists every action, for the audit log's filter.
@@ -59,6 +64,7 @@ var Actions = []Action{SignIn, SignInFailed, Lockout, SignOut, PasswordChanged, 
 	AccountCreated, AccountUpdated, AccountDeactivated, AccountReactivated, ScopeChanged,
 	InvitationSent, InvitationResent, InvitationAccepted, LinkRejected, ResetLinkSent, ResetRequested, TempPasswordSent,
 	AdminCreated, AdminPassword, AdminDeactivated, AdminReactivated, CustomerAccess, SectionsChanged, SettingsChanged, BrandingChanged, TestEmailSent, EmailRetried,
+	SecondFactorEnrolled, SecondFactorFailed, SecondFactorReset, RecoveryCodesReplaced,
 	DataExported, AuditExported, CSRFRejected}
 
 // Actor is who did something.

@@ -13,6 +13,7 @@ import (
 	"github.com/portico-dev/portico/internal/auth/password"
 	"github.com/portico-dev/portico/internal/clock"
 	"github.com/portico-dev/portico/internal/mail"
+	"github.com/portico-dev/portico/internal/secretbox"
 	"github.com/portico-dev/portico/internal/store"
 )
 
@@ -49,18 +50,28 @@ type Service struct {
 	InvitationTTL, ForgotTTL time.Duration
 	// Forgot limits the forgot-password page; zero means DefaultForgotLimits.
 	Forgot ForgotLimits
+	// Box seals second-factor secrets.
+	Box *secretbox.Box
+	// RequireAdminsDefault is whether admins must use a second factor
+	// until the admin console's setting is saved (on outside demo mode).
+	RequireAdminsDefault bool
 
 	// idle is this instance's copy of the idle timeouts saved in the admin
 	// console (see IdleTimeout); the zero value is ready to use.
 	idle idleCache
 }
 
-// SignInResult is a successful sign-in: who, and the new session's token.
+// SignInResult is a successful sign-in: who, and the new session's token;
+// or, when a second step is due, the pending sign-in and its cookie value
+// (no session exists yet).
 type SignInResult struct {
 	Account *store.Account // set for customers
 	Admin   *store.Admin   // set for admins
 	Token   string
 	Session *store.Session
+
+	Pending      *Pending
+	PendingToken string
 }
 
 // principal is what sign-in needs to know of an account or an admin.
@@ -73,6 +84,9 @@ type principal struct {
 	// consecutive failures.
 	expires *time.Time
 	streak  int
+	// acct is the customer account (nil for admins), for the rules that
+	// decide whether a second factor is required.
+	acct *store.Account
 }
 
 // SignInCustomer checks a customer's email (or username) and password and
@@ -96,11 +110,9 @@ func (s *Service) SignInCustomer(ctx context.Context, login, pw, ip, userAgent s
 			}
 			active = len(off) < len(a.Scope)
 		}
-		return &principal{a.ID, a.Email, a.PasswordHash, active, a.PasswordExpiresAt, a.FailedStreak}, nil
+		return &principal{a.ID, a.Email, a.PasswordHash, active, a.PasswordExpiresAt, a.FailedStreak, a}, nil
 	}, func(ctx context.Context, id int64, old, fresh string) error {
 		return s.Store.RehashAccountPassword(ctx, id, old, fresh)
-	}, func(ctx context.Context, tx *store.Tx, id int64, at time.Time) error {
-		return tx.TouchAccountLogin(ctx, id, at)
 	})
 	if err != nil {
 		return nil, err
@@ -119,11 +131,9 @@ func (s *Service) SignInAdmin(ctx context.Context, login, pw, ip, userAgent stri
 			return nil, err
 		}
 		adm = a
-		return &principal{a.ID, a.Username, a.PasswordHash, a.Active, a.PasswordExpiresAt, a.FailedStreak}, nil
+		return &principal{a.ID, a.Username, a.PasswordHash, a.Active, a.PasswordExpiresAt, a.FailedStreak, nil}, nil
 	}, func(ctx context.Context, id int64, old, fresh string) error {
 		return s.Store.RehashAdminPassword(ctx, id, old, fresh)
-	}, func(ctx context.Context, tx *store.Tx, id int64, at time.Time) error {
-		return tx.TouchAdminLogin(ctx, id, at)
 	})
 	if err != nil {
 		return nil, err
@@ -140,7 +150,6 @@ func (s *Service) SignInAdmin(ctx context.Context, login, pw, ip, userAgent stri
 func (s *Service) signIn(ctx context.Context, kind, login, pw, ip, userAgent string,
 	lookup func() (*principal, error),
 	rehash func(ctx context.Context, id int64, old, fresh string) error,
-	touch func(ctx context.Context, tx *store.Tx, id int64, at time.Time) error,
 ) (*SignInResult, error) {
 	now := s.Clock.Now()
 	norm := strings.ToLower(strings.TrimSpace(login))
@@ -247,24 +256,18 @@ func (s *Service) signIn(ctx context.Context, kind, login, pw, ip, userAgent str
 			return nil, err
 		}
 	}
+	need, enroll, err := s.secondStep(ctx, kind, p.id, p.acct)
+	if err != nil {
+		return nil, err
+	}
+	if need {
+		// The password was right; the session waits for the second step.
+		pend := Pending{Kind: kind, ID: p.id, Enroll: enroll, Temporary: p.expires != nil, Expires: now.Add(PendingTTL)}
+		return &SignInResult{Pending: &pend, PendingToken: s.pendingToken(pend)}, nil
+	}
 	res := &SignInResult{}
 	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
-		var err error
-		if p.expires != nil {
-			// A temporary password works once: this sign-in may only
-			// change it.
-			if err := tx.UseTemporaryPassword(ctx, kind, p.id, now); err != nil {
-				return err
-			}
-		}
-		if res.Token, res.Session, err = s.StartSession(ctx, tx, kind, p.id, ip, userAgent); err != nil {
-			return err
-		}
-		if err := touch(ctx, tx, p.id, now); err != nil {
-			return err
-		}
-		return s.Audit.Record(ctx, tx, audit.SignIn, audit.Actor{Kind: kind, ID: p.id, Label: p.label},
-			audit.Target{Kind: kind, ID: strconv.FormatInt(p.id, 10), Label: p.label}, map[string]any{"session": res.Session.ID})
+		return s.startSignedInSession(ctx, tx, res, kind, p.id, p.label, p.expires != nil, ip, userAgent, now, nil)
 	})
 	if err != nil {
 		return nil, err

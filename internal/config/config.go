@@ -100,6 +100,10 @@ type Config struct {
 	// EmailGiveUp is how long the outbox keeps retrying an email before
 	// marking it failed.
 	EmailGiveUp time.Duration
+	// RequireAdminSecondFactor is whether admins must use a second factor
+	// until the admin console's setting says otherwise ("portico demo"
+	// turns it off so the published demo sign-in works).
+	RequireAdminSecondFactor bool
 	// Demo marks a server started by "portico demo": it relaxes nothing
 	// security-related but shows the demo banner and credentials hint.
 	Demo bool
@@ -152,6 +156,7 @@ var Vars = []Var{
 	{"PORTICO_SMTP_BCC", "(none)", "Optional address that gets a hidden copy of every email.", false},
 	{"PORTICO_EMAIL_GIVE_UP_AFTER", "24h", "How long an email that cannot be delivered is retried before it is marked failed (1m to 720h).", false},
 	{"PORTICO_TIMEZONE", "UTC", "Time zone pages show times in, as an IANA name such as Europe/Berlin.", false},
+	{"PORTICO_REQUIRE_ADMIN_2FA", "true", "Whether every admin must sign in with a second factor (an authenticator app), until the admin console's security settings say otherwise. true or false.", false},
 }
 
 // LegacyNames maps the original portal's .env keys to Portico's, so an
@@ -189,33 +194,34 @@ func Load() (Config, error) {
 func Parse(get Lookup) (Config, error) {
 	p := parser{get: get}
 	c := Config{
-		Addr:                  p.str("PORTICO_ADDR", ":5001"),
-		DataDir:               p.str("PORTICO_DATA_DIR", "portico-data"),
-		DatabaseURL:           p.str("PORTICO_DATABASE_URL", ""),
-		SecretKey:             p.str("PORTICO_SECRET_KEY", ""),
-		SessionIdle:           p.dur("PORTICO_SESSION_IDLE", 30*time.Minute),
-		SessionAbsolute:       p.dur("PORTICO_SESSION_ABSOLUTE", 8*time.Hour),
-		AdminSessionIdle:      p.dur("PORTICO_ADMIN_SESSION_IDLE", 15*time.Minute),
-		AdminSessionAbsolute:  p.dur("PORTICO_ADMIN_SESSION_ABSOLUTE", 8*time.Hour),
-		PasswordMinLength:     p.int("PORTICO_PASSWORD_MIN_LENGTH", 15),
-		ClientIPHeader:        p.str("PORTICO_CLIENT_IP_HEADER", "X-Forwarded-For"),
-		LoginMaxFailures:      p.int("PORTICO_LOGIN_MAX_FAILURES", 10),
-		LoginWindow:           p.dur("PORTICO_LOGIN_WINDOW", 15*time.Minute),
-		LoginLockout:          p.dur("PORTICO_LOGIN_LOCKOUT", 15*time.Minute),
-		LoginMaxFailuresPerIP: p.int("PORTICO_LOGIN_MAX_FAILURES_PER_IP", 50),
-		AdminUsername:         p.str("PORTICO_ADMIN_USERNAME", ""),
-		AdminPasswordHash:     p.str("PORTICO_ADMIN_PASSWORD_HASH", ""),
-		BusinessName:          p.str("PORTICO_BUSINESS_NAME", "Portico"),
-		LogFormat:             p.str("PORTICO_LOG_FORMAT", "text"),
-		LogLevel:              p.str("PORTICO_LOG_LEVEL", "info"),
-		MaxBodyBytes:          int64(p.int("PORTICO_MAX_BODY_BYTES", 1<<20)),
-		ShutdownTimeout:       p.dur("PORTICO_SHUTDOWN_TIMEOUT", 20*time.Second),
-		ConfigPath:            p.str("PORTICO_CONFIG", ""),
-		DatasetMemory:         int64(p.int("PORTICO_DATASET_MEMORY_MB", 512)) << 20,
-		InvitationTTL:         p.dur("PORTICO_INVITATION_TTL", 24*time.Hour),
-		ForgotTTL:             p.dur("PORTICO_RESET_LINK_TTL", 30*time.Minute),
-		TimeZone:              p.str("PORTICO_TIMEZONE", "UTC"),
-		EmailGiveUp:           p.dur("PORTICO_EMAIL_GIVE_UP_AFTER", 24*time.Hour),
+		Addr:                     p.str("PORTICO_ADDR", ":5001"),
+		DataDir:                  p.str("PORTICO_DATA_DIR", "portico-data"),
+		DatabaseURL:              p.str("PORTICO_DATABASE_URL", ""),
+		SecretKey:                p.str("PORTICO_SECRET_KEY", ""),
+		SessionIdle:              p.dur("PORTICO_SESSION_IDLE", 30*time.Minute),
+		SessionAbsolute:          p.dur("PORTICO_SESSION_ABSOLUTE", 8*time.Hour),
+		AdminSessionIdle:         p.dur("PORTICO_ADMIN_SESSION_IDLE", 15*time.Minute),
+		AdminSessionAbsolute:     p.dur("PORTICO_ADMIN_SESSION_ABSOLUTE", 8*time.Hour),
+		PasswordMinLength:        p.int("PORTICO_PASSWORD_MIN_LENGTH", 15),
+		ClientIPHeader:           p.str("PORTICO_CLIENT_IP_HEADER", "X-Forwarded-For"),
+		LoginMaxFailures:         p.int("PORTICO_LOGIN_MAX_FAILURES", 10),
+		LoginWindow:              p.dur("PORTICO_LOGIN_WINDOW", 15*time.Minute),
+		LoginLockout:             p.dur("PORTICO_LOGIN_LOCKOUT", 15*time.Minute),
+		LoginMaxFailuresPerIP:    p.int("PORTICO_LOGIN_MAX_FAILURES_PER_IP", 50),
+		AdminUsername:            p.str("PORTICO_ADMIN_USERNAME", ""),
+		AdminPasswordHash:        p.str("PORTICO_ADMIN_PASSWORD_HASH", ""),
+		BusinessName:             p.str("PORTICO_BUSINESS_NAME", "Portico"),
+		LogFormat:                p.str("PORTICO_LOG_FORMAT", "text"),
+		LogLevel:                 p.str("PORTICO_LOG_LEVEL", "info"),
+		MaxBodyBytes:             int64(p.int("PORTICO_MAX_BODY_BYTES", 1<<20)),
+		ShutdownTimeout:          p.dur("PORTICO_SHUTDOWN_TIMEOUT", 20*time.Second),
+		ConfigPath:               p.str("PORTICO_CONFIG", ""),
+		DatasetMemory:            int64(p.int("PORTICO_DATASET_MEMORY_MB", 512)) << 20,
+		InvitationTTL:            p.dur("PORTICO_INVITATION_TTL", 24*time.Hour),
+		ForgotTTL:                p.dur("PORTICO_RESET_LINK_TTL", 30*time.Minute),
+		TimeZone:                 p.str("PORTICO_TIMEZONE", "UTC"),
+		RequireAdminSecondFactor: p.bool("PORTICO_REQUIRE_ADMIN_2FA", true),
+		EmailGiveUp:              p.dur("PORTICO_EMAIL_GIVE_UP_AFTER", 24*time.Hour),
 	}
 	if _, ok := get("PORTICO_SESSION_ABSOLUTE"); !ok {
 		if v, ok := get("SESSION_HOURS"); ok {
@@ -415,6 +421,21 @@ func (p *parser) int(name string, def int) int {
 		return def
 	}
 	return n
+}
+
+func (p *parser) bool(name string, def bool) bool {
+	v, ok := p.lookup(name)
+	if !ok || v == "" {
+		return def
+	}
+	switch strings.ToLower(v) {
+	case "true", "yes", "on", "1":
+		return true
+	case "false", "no", "off", "0":
+		return false
+	}
+	p.fail(name, fmt.Sprintf("is %q: it must be true or false", v))
+	return def
 }
 
 func (p *parser) dur(name string, def time.Duration) time.Duration {

@@ -20,7 +20,7 @@ func (s *Server) adminLoginForm(r *http.Request) loginForm {
 
 func (s *Server) adminArea() signInArea {
 	return signInArea{
-		title: "Staff sign-in", field: "username", noun: "username", generic: genericAdminSignInError, kind: "admin",
+		title: "Staff sign-in", path: "/admin/login", field: "username", noun: "username", generic: genericAdminSignInError, kind: "admin",
 		form:     s.adminLoginForm,
 		cookie:   func(s *Server) string { return s.cookies.admin },
 		signedIn: func(st *state) bool { return st.adm != nil },

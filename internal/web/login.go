@@ -76,6 +76,7 @@ func (s *Server) demoAccounts(admin bool) []DemoAccount {
 // which share one design and one flow.
 type signInArea struct {
 	title    string
+	path     string // the sign-in page: /login or /admin/login
 	field    string // the login field's name
 	noun     string // what the login is, for messages
 	generic  string // the one message for every failed sign-in
@@ -90,7 +91,7 @@ type signInArea struct {
 
 func (s *Server) customerArea() signInArea {
 	return signInArea{
-		title: "Sign in", field: "email", noun: "email", generic: genericSignInError, kind: "customer",
+		title: "Sign in", path: "/login", field: "email", noun: "email", generic: genericSignInError, kind: "customer",
 		form:     s.customerLoginForm,
 		cookie:   func(s *Server) string { return s.cookies.customer },
 		signedIn: func(st *state) bool { return st.account != nil },
@@ -156,6 +157,10 @@ func (s *Server) submitSignIn(a signInArea) http.HandlerFunc {
 		}
 		if err != nil {
 			s.serverError(w, r, err)
+			return
+		}
+		if res.Pending != nil {
+			s.startSecondStep(w, r, a, res, form.Next)
 			return
 		}
 		s.setSessionCookie(w, a.cookie(s), res.Token)

@@ -9,6 +9,7 @@ var notices = map[string]string{
 	"password_changed": "Your password has been changed. Other devices have been signed out.",
 	"session_ended":    "Your session has ended. Please sign in again.",
 	"password_set":     "Your password is set. Sign in with it now.",
+	"again":            "Your sign-in was not finished in time. Please sign in again.",
 }
 
 func noticeFrom(r *http.Request) string { return notices[r.URL.Query().Get("msg")] }

@@ -24,6 +24,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /{$}", s.requireCustomer(s.showDashboard))
 	mux.HandleFunc("GET /login", s.showSignIn(s.customerArea()))
 	mux.HandleFunc("POST /login", s.submitSignIn(s.customerArea()))
+	mux.HandleFunc("GET /login/verify", s.showVerify(s.customerArea()))
+	mux.HandleFunc("POST /login/verify", s.submitVerify(s.customerArea()))
 	mux.HandleFunc("POST /logout", s.signOut(store.KindCustomer))
 	mux.HandleFunc("GET /password/change", s.requireCustomer(s.showPasswordChange))
 	mux.HandleFunc("GET /inventory", s.requireCustomer(s.showInventory))
@@ -56,6 +58,8 @@ func (s *Server) routes() http.Handler {
 	// Admin console.
 	mux.HandleFunc("GET /admin/login", s.showSignIn(s.adminArea()))
 	mux.HandleFunc("POST /admin/login", s.submitSignIn(s.adminArea()))
+	mux.HandleFunc("GET /admin/login/verify", s.showVerify(s.adminArea()))
+	mux.HandleFunc("POST /admin/login/verify", s.submitVerify(s.adminArea()))
 	mux.HandleFunc("POST /admin/logout", s.signOut(store.KindAdmin))
 	mux.HandleFunc("GET /admin", s.requireAdmin(s.showAdminHome))
 	mux.HandleFunc("GET /admin/{$}", redirectTo("/admin"))

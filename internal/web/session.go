@@ -15,14 +15,15 @@ import (
 // portal is served over HTTPS, which pins them to this host and path "/".
 type cookieNames struct {
 	customer, admin, pre string
+	second               string // a sign-in waiting for its second step
 	secure               bool
 }
 
 func newCookieNames(https bool) cookieNames {
 	if https {
-		return cookieNames{"__Host-portico_session", "__Host-portico_admin", "__Host-portico_pre", true}
+		return cookieNames{"__Host-portico_session", "__Host-portico_admin", "__Host-portico_pre", "__Host-portico_second", true}
 	}
-	return cookieNames{"portico_session", "portico_admin", "portico_pre", false}
+	return cookieNames{"portico_session", "portico_admin", "portico_pre", "portico_second", false}
 }
 
 // state is what the session middleware learnt about the request.

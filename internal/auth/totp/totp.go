@@ -62,6 +62,23 @@ func Generate(issuer, account string) (*Key, error) {
 	return &Key{Secret: k.Secret(), URL: k.URL()}, nil
 }
 
+// FromSecret rebuilds the key of a stored secret, to show an enrollment
+// again before it is confirmed.
+func FromSecret(issuer, account, secret string) (*Key, error) {
+	raw, err := b32.DecodeString(strings.ToUpper(secret))
+	if err != nil || len(raw) == 0 {
+		return nil, fmt.Errorf("totp: stored secret is not base32")
+	}
+	if strings.TrimSpace(issuer) == "" {
+		issuer = "Portico"
+	}
+	k, err := totp.Generate(totp.GenerateOpts{Issuer: issuer, AccountName: account, Secret: raw})
+	if err != nil {
+		return nil, fmt.Errorf("totp: rebuild key: %w", err)
+	}
+	return &Key{Secret: k.Secret(), URL: k.URL()}, nil
+}
+
 // QRCode renders the key's URL as a PNG QR code, drawn here on the server
 // so the secret never reaches another service.
 func (k *Key) QRCode(size int) ([]byte, error) {
