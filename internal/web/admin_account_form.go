@@ -151,6 +151,10 @@ type accountDetails struct {
 	CanInvite, Reinvite          bool
 	CanResetLink, CanTemporary   bool
 	CanDeactivate, CanReactivate bool
+	// SecondFactor describes the account's two-step sign-in ("On since
+	// …", "Off"); CanResetSecondFactor offers the reset.
+	SecondFactor         string
+	CanResetSecondFactor bool
 }
 
 // accountPageView is the new-account page and an account's page.
@@ -212,6 +216,9 @@ func (s *Server) accountDetails(r *http.Request, a *store.Account) (*accountDeta
 	d := &accountDetails{Name: a.Name()}
 	inv, err := s.Store.LatestInvitation(ctx, a.ID)
 	if err != nil {
+		return nil, err
+	}
+	if d.SecondFactor, d.CanResetSecondFactor, err = s.secondFactorStatus(r, store.KindCustomer, a.ID); err != nil {
 		return nil, err
 	}
 	d.State = accountState(a, inv.Open(now))
@@ -574,6 +581,10 @@ func (s *Server) accountNotice(r *http.Request, a *store.Account) string {
 	switch q.Get("msg") {
 	case "created":
 		return "Account created and invitation sent to " + a.Email + "."
+	case "second_factor_reset":
+		return "Two-step sign-in was reset: " + a.Email + " sets it up again at their next sign-in if it is required."
+	case "second_factor_none":
+		return "This account had no two-step sign-in to reset."
 	case "created_inactive":
 		return "Account created as inactive, so no invitation was sent. Reactivate it, then send the invitation."
 	case "saved":

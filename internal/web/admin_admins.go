@@ -37,6 +37,10 @@ type adminRow struct {
 	Bootstrap            bool   // named by PORTICO_ADMIN_USERNAME: re-set at every start
 	CanInvite, CanReset  bool
 	CanDeactivate        bool
+	// SecondFactor is "On since …" or "Off"; CanResetSecondFactor offers
+	// the reset (never for yourself: that is done on your account page).
+	SecondFactor         string
+	CanResetSecondFactor bool
 	CanReactivate        bool
 	StatePill, StateNote string
 }
@@ -99,6 +103,12 @@ func (s *Server) renderAdmins(w http.ResponseWriter, r *http.Request, status int
 		row.CanReset = a.Active && local && a.PasswordHash != "" && a.Email != "" && !row.You
 		row.CanDeactivate = a.Active && !row.You
 		row.CanReactivate = !a.Active
+		var enrolled bool
+		if row.SecondFactor, enrolled, err = s.secondFactorStatus(r, store.KindAdmin, a.ID); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		row.CanResetSecondFactor = enrolled && !row.You
 		d.Rows = append(d.Rows, row)
 	}
 	v.Title = "Admins"
@@ -151,6 +161,10 @@ func adminsNotice(r *http.Request) string {
 		return "Invitation sent again. Earlier links no longer work."
 	case "reset":
 		return "Reset link sent. Their current password keeps working until they choose a new one."
+	case "second_factor_reset":
+		return "Two-step sign-in was reset. They set it up again at their next sign-in if it is required."
+	case "second_factor_none":
+		return "That admin had no two-step sign-in to reset."
 	case "deactivated":
 		return "Admin deactivated. Their sessions have ended and their emailed links no longer work."
 	case "already_inactive":

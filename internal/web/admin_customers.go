@@ -103,6 +103,10 @@ func customerNotice(r *http.Request) string {
 		return "Portal access turned off. Accounts no longer see this customer's data."
 	case "sections":
 		return "Sections saved. Accounts see the change on their next page."
+	case "second_factor_on":
+		return "Two-step sign-in is now required for this customer's accounts, from their next sign-in."
+	case "second_factor_off":
+		return "Two-step sign-in is no longer required for this customer's accounts."
 	}
 	return ""
 }
@@ -115,6 +119,10 @@ type customerView struct {
 	Sections      []sectionSwitch
 	SectionsURL   string // where the sections form posts, the key escaped
 	BrandingURL   string // the customer's branding override page
+	// RequireSecondFactor is whether this customer's accounts must use
+	// two-step sign-in; SecondFactorURL is where that is switched.
+	RequireSecondFactor bool
+	SecondFactorURL     string
 }
 
 // showAdminCustomer lists the accounts that can see one customer.
@@ -125,7 +133,7 @@ func (s *Server) showAdminCustomer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := customerView{Key: key, Name: key, PortalEnabled: true, SectionsURL: "/admin/customers/" + url.PathEscape(key) + "/sections",
-		BrandingURL: "/admin/customers/" + url.PathEscape(key) + "/branding"}
+		BrandingURL: "/admin/customers/" + url.PathEscape(key) + "/branding", SecondFactorURL: "/admin/customers/" + url.PathEscape(key) + "/second-factor"}
 	c, err := s.Store.CustomerByKey(r.Context(), key)
 	switch {
 	case err == nil:
@@ -142,6 +150,12 @@ func (s *Server) showAdminCustomer(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	req, err := s.Store.CustomersRequiringSecondFactor(r.Context(), []string{key})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	v.RequireSecondFactor = req[key]
 	if c == nil && len(v.Accounts) == 0 {
 		if list, _, _ := s.Data.ERPCustomers(r.Context()); !containsKey(list, key) {
 			s.errorPage(w, r, http.StatusNotFound, "")

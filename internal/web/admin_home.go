@@ -37,6 +37,7 @@ var adminAreas = []adminArea{
 	{Title: "Email", Href: "/admin/outbox", Text: "The outbox of invitations and notices, and the SMTP settings."},
 	{Title: "Admins", Href: "/admin/admins", Text: "The business's staff who run this console."},
 	{Title: "Branding", Href: "/admin/settings/branding", Text: "The portal's name, logo and accent colour, and customers' own."},
+	{Title: "Security", Href: "/admin/settings/security", Text: "Who must use two-step sign-in: admins, every customer, or chosen customers."},
 }
 
 // showAdminHome renders the admin console's home page.

@@ -70,6 +70,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /admin/customers/{key}", s.requireAdmin(s.showAdminCustomer))
 	mux.HandleFunc("POST /admin/customers/access", s.requireAdmin(s.setCustomerAccess))
 	mux.HandleFunc("POST /admin/customers/{key}/sections", s.requireAdmin(s.saveCustomerSections))
+	mux.HandleFunc("POST /admin/customers/{key}/second-factor", s.requireAdmin(s.setCustomerSecondFactor))
 	mux.HandleFunc("GET /admin/audit/export.csv", s.requireAdmin(s.exportAudit))
 	mux.HandleFunc("POST /admin/sessions/{id}/end", s.requireAdmin(s.endSession))
 	mux.HandleFunc("POST /admin/sessions/end-all", s.requireAdmin(s.endAllSessions))
@@ -84,6 +85,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /admin/accounts/{id}/reactivate", s.requireAdmin(s.reactivateAccount))
 	mux.HandleFunc("POST /admin/accounts/{id}/invite", s.requireAdmin(s.inviteAccount))
 	mux.HandleFunc("POST /admin/accounts/{id}/reset", s.requireAdmin(s.resetAccount))
+	mux.HandleFunc("POST /admin/accounts/{id}/second-factor/reset", s.requireAdmin(s.resetAccountSecondFactor))
 
 	// Admin console: admins and the admin's own password.
 	mux.HandleFunc("GET /admin/admins", s.requireAdmin(s.showAdmins))
@@ -92,6 +94,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /admin/admins/{id}/reset", s.requireAdmin(s.resetAdmin))
 	mux.HandleFunc("POST /admin/admins/{id}/deactivate", s.requireAdmin(s.deactivateAdmin))
 	mux.HandleFunc("POST /admin/admins/{id}/reactivate", s.requireAdmin(s.reactivateAdmin))
+	mux.HandleFunc("POST /admin/admins/{id}/second-factor/reset", s.requireAdmin(s.resetAdminSecondFactor))
 	mux.HandleFunc("GET /admin/password", s.requireAdmin(s.showAdminPassword))
 	mux.HandleFunc("POST /admin/password", s.requireAdmin(s.submitAdminPassword))
 
@@ -103,6 +106,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /admin/settings/email", s.requireAdmin(s.showEmailSettings))
 	mux.HandleFunc("POST /admin/settings/email", s.requireAdmin(s.saveEmailSettings))
 	mux.HandleFunc("POST /admin/settings/email/test", s.requireAdmin(s.sendTestEmail))
+
+	// Admin console: security settings (who must use two-step sign-in).
+	mux.HandleFunc("GET /admin/settings/security", s.requireAdmin(s.showSecuritySettings))
+	mux.HandleFunc("POST /admin/settings/security", s.requireAdmin(s.saveSecuritySettings))
 
 	// Admin console: session settings.
 	mux.HandleFunc("POST /admin/sessions/idle", s.requireAdmin(s.saveIdleSettings))
