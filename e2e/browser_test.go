@@ -80,9 +80,10 @@ func newBrowser(t *testing.T) *browser {
 		case *runtime.EventExceptionThrown:
 			b.record("exception: " + e.ExceptionDetails.Text)
 		case *log.EventEntryAdded:
-			// A failed sign-in answers 401 by design; the browser logs that
-			// status for the document itself, which is not a page error.
-			if e.Entry.Source == log.SourceNetwork && strings.HasSuffix(e.Entry.URL, "/login") &&
+			// A failed sign-in (password or code) answers 401 by design; the
+			// browser logs that status for the document itself, which is
+			// not a page error.
+			if e.Entry.Source == log.SourceNetwork && (strings.HasSuffix(e.Entry.URL, "/login") || strings.HasSuffix(e.Entry.URL, "/login/verify")) &&
 				strings.Contains(e.Entry.Text, "status of 401") {
 				return
 			}
