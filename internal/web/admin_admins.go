@@ -22,21 +22,21 @@ const (
 
 // adminRow is one admin in the list, with what may be done to them.
 type adminRow struct {
-	ID                   int64
-	Username             string
-	Name                 string // the display name; may be empty
-	Label                string // the display name, or the username
-	Email                string
-	Directory            bool // signs in through the directory (LDAP)
-	State, StateLabel    string
-	InviteExpires        time.Time
-	LastLoginAt          *time.Time
-	CreatedAt            time.Time
-	Added                string // the day CreatedAt falls on
-	You                  bool   // the signed-in admin
-	Bootstrap            bool   // named by PORTICO_ADMIN_USERNAME: re-set at every start
-	CanInvite, CanReset  bool
-	CanDeactivate        bool
+	ID                  int64
+	Username            string
+	Name                string // the display name; may be empty
+	Label               string // the display name, or the username
+	Email               string
+	Directory           bool // signs in through the directory (LDAP)
+	State, StateLabel   string
+	InviteExpires       time.Time
+	LastLoginAt         *time.Time
+	CreatedAt           time.Time
+	Added               string // the day CreatedAt falls on
+	You                 bool   // the signed-in admin
+	Bootstrap           bool   // named by PORTICO_ADMIN_USERNAME: re-set at every start
+	CanInvite, CanReset bool
+	CanDeactivate       bool
 	// SecondFactor is "On since …" or "Off"; CanResetSecondFactor offers
 	// the reset (never for yourself: that is done on your account page).
 	SecondFactor         string

@@ -32,8 +32,8 @@ type verifyView struct {
 // server, and as text for typing into an app.
 type enrollView struct {
 	QR      template.URL // data: URL of the PNG, drawn here (so trusted)
-	Secret  string // grouped in fours
-	Account string // how the app lists it
+	Secret  string       // grouped in fours
+	Account string       // how the app lists it
 }
 
 // newEnrollView renders an enrollment's key for a page.
