@@ -57,7 +57,7 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.Flag("no-first-run", true), chromedp.WindowSize(1280, 900))
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
 	b := &browser{t: t, ctx: ctx}
 	chromedp.ListenTarget(ctx, func(ev any) {
@@ -135,6 +135,12 @@ func (b *browser) checkPage(name string) {
 	}
 }
 
+// navigatedAway reports the errors chromedp gives when the page it was
+// evaluating in was replaced by a navigation.
+func navigatedAway(err error) bool {
+	return strings.Contains(err.Error(), "Cannot find context") || strings.Contains(err.Error(), "Inspected target navigated or closed")
+}
+
 // poll waits for expr to be truthy. A navigation while polling destroys
 // the page's JavaScript context, which chromedp reports as an error rather
 // than polling on in the new page; poll starts again on the new page then.
@@ -142,7 +148,7 @@ func (b *browser) poll(expr string, res any) {
 	b.t.Helper()
 	var err error
 	for range 5 {
-		if err = chromedp.Run(b.ctx, chromedp.Poll(expr, res)); err == nil || !strings.Contains(err.Error(), "Cannot find context") {
+		if err = chromedp.Run(b.ctx, chromedp.Poll(expr, res)); err == nil || !navigatedAway(err) {
 			break
 		}
 	}

@@ -72,7 +72,7 @@ func (s *Server) openLink(w http.ResponseWriter, r *http.Request, purpose string
 			return
 		}
 		http.SetCookie(w, &http.Cookie{Name: s.linkCookie(), Value: token, Path: "/", HttpOnly: true, Secure: s.cookies.secure,
-			SameSite: http.SameSiteLaxMode, MaxAge: max(1, int(time.Until(l.Expires).Seconds()))})
+			SameSite: http.SameSiteLaxMode, MaxAge: max(1, int(l.Expires.Sub(s.Clock.Now()).Seconds()))})
 		http.Redirect(w, r, auth.LinkPath(purpose), http.StatusSeeOther)
 		return
 	}
