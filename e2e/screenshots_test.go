@@ -34,6 +34,10 @@ func submit(button, sel string) []chromedp.Action {
 	}
 }
 
+// toTop scrolls back to the top after a form answered with a #fragment,
+// where the sticky top bar belongs in a full-page shot.
+var toTop = []chromedp.Action{chromedp.Evaluate(`window.scrollTo(0, 0)`, nil), chromedp.Sleep(300 * time.Millisecond)}
+
 // TestScreenshots signs in to a running demo (SHOTS_URL, e.g. the output of
 // `portico demo`) as the demo customer and admin, and saves full-page PNGs
 // of every page in light and dark, at desktop (1280×900) and phone (390×844)
@@ -47,7 +51,8 @@ func submit(button, sel string) []chromedp.Action {
 // validation errors end in "-errors". The account and customer pages are
 // found from the lists (admin-account-1 is the first account listed, and so
 // on), so the demo's ids need not be known. Nothing here changes the demo's
-// data: the forms it submits are refused.
+// data: the forms it submits are refused, and "Set up two-step sign-in"
+// only leaves a key waiting for a code, which changes nothing at sign-in.
 func TestScreenshots(t *testing.T) {
 	base, out := os.Getenv("SHOTS_URL"), os.Getenv("SHOTS_DIR")
 	if base == "" || out == "" {
@@ -85,6 +90,10 @@ func TestScreenshots(t *testing.T) {
 		{name: "password-change", path: "/password/change"},
 		{name: "password-change-errors", path: "/password/change", then: submit(`form.form button[type=submit]`, `.field-error`)},
 		{name: "not-found", path: "/no-such-page"},
+		{name: "account", path: "/account"},
+		{name: "account-two-factor", path: "/account", then: submit(`form.own-start button[type=submit]`, `.enroll-qr`)},
+		{name: "account-two-factor-errors", path: "/account", then: append(submit(`form.own-start button[type=submit]`, `.enroll-qr`),
+			submit(`form.own-confirm button[type=submit]`, `.field-error`)...)},
 	}
 	// As the demo admin.
 	admin := []shotPage{
@@ -107,6 +116,22 @@ func TestScreenshots(t *testing.T) {
 			chromedp.Evaluate(`innerWidth > 560 && window.scrollTo(0, 0)`, nil), chromedp.Sleep(500 * time.Millisecond),
 		}},
 		{name: "admin-settings-email", path: "/admin/settings/email"},
+		{name: "admin-settings-directory", path: "/admin/settings/directory"},
+		{name: "admin-settings-directory-errors", path: "/admin/settings/directory", then: append([]chromedp.Action{
+			chromedp.SendKeys(`#url`, "http://dc1.corp.example", chromedp.ByQuery),
+		}, submit(`#directory-form button.button-primary[type=submit]`, `.field-error`)...)},
+		// "Test connection" saves nothing: a closed port answers at once.
+		{name: "admin-settings-directory-test", path: "/admin/settings/directory", then: append([]chromedp.Action{
+			chromedp.SendKeys(`#url`, "ldap://127.0.0.1:9", chromedp.ByQuery),
+			chromedp.SetValue(`#kind`, "openldap", chromedp.ByQuery),
+			chromedp.SendKeys(`#bind_dn`, "cn=portal-reader,dc=example,dc=test", chromedp.ByQuery),
+			chromedp.SendKeys(`#bind_password`, "not-a-real-password", chromedp.ByQuery),
+			chromedp.SendKeys(`#base_dn`, "dc=example,dc=test", chromedp.ByQuery),
+			chromedp.SendKeys(`#admin_group_dn`, "cn=portal-admins,ou=groups,dc=example,dc=test", chromedp.ByQuery),
+		}, append(submit(`#directory-form button[formaction]`, `#test .alert-error`), toTop...)...)},
+		{name: "admin-settings-directory-user", path: "/admin/settings/directory", then: append([]chromedp.Action{
+			chromedp.SendKeys(`#username`, "jdoe", chromedp.ByQuery),
+		}, append(submit(`#test-user button[type=submit]`, `#test-user .alert`), toTop...)...)},
 		{name: "admin-branding", path: "/admin/settings/branding"},
 		{name: "admin-branding-errors", path: "/admin/settings/branding", then: append([]chromedp.Action{
 			chromedp.SetValue(`#accent`, "navy blue", chromedp.ByQuery),
@@ -114,6 +139,8 @@ func TestScreenshots(t *testing.T) {
 		{name: "admin-admins", path: "/admin/admins"},
 		{name: "admin-password", path: "/admin/password"},
 		{name: "admin-password-errors", path: "/admin/password", then: submit(`main form.form button[type=submit]`, `.field-error, .alert-error`)},
+		{name: "admin-account-self", path: "/admin/account"},
+		{name: "admin-account-self-two-factor", path: "/admin/account", then: submit(`form.own-start button[type=submit]`, `.enroll-qr`)},
 	}
 
 	for _, scheme := range []string{"light", "dark"} {

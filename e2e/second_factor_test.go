@@ -53,7 +53,7 @@ func TestTwoStepSignInJourney(t *testing.T) {
 
 	// A wrong code is explained next to the field.
 	b.run(chromedp.SendKeys(`#code`, "000000", chromedp.ByQuery), chromedp.Click(`form button[type=submit]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#code-error`, chromedp.ByQuery))
+		chromedp.WaitVisible(`#code-error`, chromedp.ByQuery), chromedp.WaitVisible(`.enroll-secret`, chromedp.ByQuery))
 	if s := b.text(`#code-error`); !strings.Contains(s, "did not work") {
 		t.Errorf("wrong code message %q", s)
 	}
@@ -70,7 +70,8 @@ func TestTwoStepSignInJourney(t *testing.T) {
 	if n != totp.RecoveryCodeCount {
 		t.Errorf("%d recovery codes shown", n)
 	}
-	b.run(chromedp.Click(`a.button-primary`, chromedp.ByQuery), chromedp.WaitVisible(`h1`, chromedp.ByQuery))
+	b.run(chromedp.Click(`a.button-primary`, chromedp.ByQuery), chromedp.WaitNotPresent(`.recovery-codes`, chromedp.ByQuery),
+		chromedp.WaitVisible(`h1`, chromedp.ByQuery))
 	if h := b.text(`h1`); h != "Welcome, Sam" {
 		t.Fatalf("after enrolling: %q at %s", h, b.location())
 	}
@@ -90,7 +91,7 @@ func TestTwoStepSignInJourney(t *testing.T) {
 	}
 	in.Clock.Advance(30 * time.Second)
 	b.run(chromedp.SendKeys(`#code`, code(secret), chromedp.ByQuery), chromedp.Click(`form button[type=submit]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`h1`, chromedp.ByQuery))
+		chromedp.WaitNotPresent(`#code`, chromedp.ByQuery), chromedp.WaitVisible(`h1`, chromedp.ByQuery))
 	if h := b.text(`h1`); h != "Welcome, Sam" {
 		t.Errorf("after signing in with a code: %q at %s", h, b.location())
 	}

@@ -129,6 +129,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	box := secretbox.New(cfg.SecretKey)
 	a.Auth.Box = box
 	a.Auth.RequireAdminsDefault = cfg.RequireAdminSecondFactor && !cfg.Demo
+	a.Auth.DirectoryEnv = auth.DirectoryFromEnv(cfg.LDAP)
 	a.Outbox = &mail.Outbox{Business: cfg.BusinessName, BaseURL: cfg.BaseURL.String(), Box: box}
 	a.Auth.Outbox = a.Outbox
 	a.Brand = brand.New(st, a.Clock, a.Auth.Audit, a.Log, cfg.BusinessName, cfg.BaseURL.String())

@@ -56,9 +56,15 @@ type Service struct {
 	// until the admin console's setting is saved (on outside demo mode).
 	RequireAdminsDefault bool
 
+	// DirectoryEnv is directory sign-in as PORTICO_LDAP_* set it; settings
+	// saved in the admin console take its place (see SaveDirectory).
+	DirectoryEnv DirectorySettings
+
 	// idle is this instance's copy of the idle timeouts saved in the admin
 	// console (see IdleTimeout); the zero value is ready to use.
 	idle idleCache
+	// dir is this instance's directory client (see dirState).
+	dir directoryCache
 }
 
 // SignInResult is a successful sign-in: who, and the new session's token;
@@ -87,6 +93,11 @@ type principal struct {
 	// acct is the customer account (nil for admins), for the rules that
 	// decide whether a second factor is required.
 	acct *store.Account
+	// verify, when set, checks the password in place of hash (a directory
+	// bind, see directory_signin.go). On success it fills in id, label and
+	// active; on failure it gives the reason for the audit log. Such a
+	// principal has no failure streak: its password lives elsewhere.
+	verify func(ctx context.Context, pw string) (ok bool, reason string, err error)
 }
 
 // SignInCustomer checks a customer's email (or username) and password and
@@ -110,7 +121,7 @@ func (s *Service) SignInCustomer(ctx context.Context, login, pw, ip, userAgent s
 			}
 			active = len(off) < len(a.Scope)
 		}
-		return &principal{a.ID, a.Email, a.PasswordHash, active, a.PasswordExpiresAt, a.FailedStreak, a}, nil
+		return &principal{a.ID, a.Email, a.PasswordHash, active, a.PasswordExpiresAt, a.FailedStreak, a, nil}, nil
 	}, func(ctx context.Context, id int64, old, fresh string) error {
 		return s.Store.RehashAccountPassword(ctx, id, old, fresh)
 	})
@@ -127,11 +138,15 @@ func (s *Service) SignInAdmin(ctx context.Context, login, pw, ip, userAgent stri
 	var adm *store.Admin
 	res, err := s.signIn(ctx, store.KindAdmin, login, pw, ip, userAgent, func() (*principal, error) {
 		a, err := s.Store.LocalAdminByLogin(ctx, login)
+		if errors.Is(err, store.ErrNotFound) {
+			// No local admin has this name: the directory may know it.
+			return s.directoryPrincipal(ctx, login, func(a *store.Admin) { adm = a })
+		}
 		if err != nil {
 			return nil, err
 		}
 		adm = a
-		return &principal{a.ID, a.Username, a.PasswordHash, a.Active, a.PasswordExpiresAt, a.FailedStreak, nil}, nil
+		return &principal{a.ID, a.Username, a.PasswordHash, a.Active, a.PasswordExpiresAt, a.FailedStreak, nil, nil}, nil
 	}, func(ctx context.Context, id int64, old, fresh string) error {
 		return s.Store.RehashAdminPassword(ctx, id, old, fresh)
 	})
@@ -178,7 +193,7 @@ func (s *Service) signIn(ctx context.Context, kind, login, pw, ip, userAgent str
 	// was typed; unknown names get a counter of their own so they lock
 	// exactly like real ones.
 	bucket := kind + ":name:" + norm
-	if p != nil {
+	if p != nil && p.id != 0 {
 		bucket = accountBucket(kind, p.id)
 		target.ID = strconv.FormatInt(p.id, 10)
 	}
@@ -200,11 +215,26 @@ func (s *Service) signIn(ctx context.Context, kind, login, pw, ip, userAgent str
 	}
 
 	var ok, needsRehash bool
-	if p == nil || p.hash == "" {
+	verifyReason := ""
+	switch {
+	case p != nil && p.verify != nil:
+		// One hash's worth of work, as every other attempt costs, so that
+		// the directory path cannot be told apart by timing or used to get
+		// past the hasher's bound on concurrent attempts.
 		if err := s.Hasher.DummyVerify(ctx, pw); err != nil {
 			return nil, err
 		}
-	} else {
+		if ok, verifyReason, err = p.verify(ctx, pw); err != nil {
+			return nil, err
+		}
+		if ok {
+			target.ID = strconv.FormatInt(p.id, 10)
+		}
+	case p == nil || p.hash == "":
+		if err := s.Hasher.DummyVerify(ctx, pw); err != nil {
+			return nil, err
+		}
+	default:
 		ok, needsRehash, err = s.Hasher.Verify(ctx, p.hash, pw)
 		if errors.Is(err, password.ErrBusy) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, err
@@ -218,19 +248,28 @@ func (s *Service) signIn(ctx context.Context, kind, login, pw, ip, userAgent str
 	if !ok || !p.active || expired {
 		reason := "wrong password"
 		switch {
+		case verifyReason != "" && !ok:
+			reason = verifyReason
 		case p == nil:
 			reason = "unknown user"
-		case p.hash == "":
+		case p.hash == "" && p.verify == nil:
 			reason = "no password set"
 		case ok && !p.active:
 			reason = "inactive"
 		case expired:
 			reason = "temporary password expired or already used"
 		}
-		if err := s.lockIfDue(ctx, bucket, count, now, kind, target); err != nil {
+		// A directory that cannot be reached is nobody's wrong guess, so it
+		// does not push the account towards a lock (the client address
+		// still counts it).
+		if reason == reasonDirectoryUnavailable {
+			if err := s.Store.ThrottleForgive(ctx, bucket); err != nil {
+				return nil, err
+			}
+		} else if err := s.lockIfDue(ctx, bucket, count, now, kind, target); err != nil {
 			return nil, err
 		}
-		if p != nil && !ok {
+		if p != nil && !ok && p.verify == nil {
 			if err := s.countStreak(ctx, kind, p.id, target); err != nil {
 				return nil, err
 			}

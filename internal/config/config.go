@@ -107,6 +107,31 @@ type Config struct {
 	// Demo marks a server started by "portico demo": it relaxes nothing
 	// security-related but shows the demo banner and credentials hint.
 	Demo bool
+	// LDAP is directory sign-in for admins from PORTICO_LDAP_*; settings
+	// saved in the admin console take its place.
+	LDAP LDAPConfig
+}
+
+// LDAPConfig is directory (Active Directory or OpenLDAP) sign-in for
+// admins as the PORTICO_LDAP_* variables set it. An empty URL means the
+// environment configures no directory. The values are checked where they
+// are used (internal/auth/directory), so the admin console can show what
+// is wrong with them next to each setting.
+type LDAPConfig struct {
+	URL          string        // PORTICO_LDAP_URL
+	StartTLS     bool          // PORTICO_LDAP_START_TLS
+	SkipVerify   bool          // PORTICO_LDAP_SKIP_VERIFY
+	CAFile       string        // PORTICO_LDAP_CA_FILE
+	BindDN       string        // PORTICO_LDAP_BIND_DN
+	BindPassword string        // PORTICO_LDAP_BIND_PASSWORD
+	BaseDN       string        // PORTICO_LDAP_BASE_DN
+	UserFilter   string        // PORTICO_LDAP_USER_FILTER; empty: the default for Kind
+	Kind         string        // PORTICO_LDAP_KIND: ad or openldap
+	AdminGroup   string        // PORTICO_LDAP_ADMIN_GROUP
+	Timeout      time.Duration // PORTICO_LDAP_TIMEOUT
+	// Recheck is how often a directory admin's group membership is
+	// checked again while their session lasts (PORTICO_LDAP_RECHECK).
+	Recheck time.Duration
 }
 
 // Var describes one environment variable for the documentation and for
@@ -157,6 +182,18 @@ var Vars = []Var{
 	{"PORTICO_EMAIL_GIVE_UP_AFTER", "24h", "How long an email that cannot be delivered is retried before it is marked failed (1m to 720h).", false},
 	{"PORTICO_TIMEZONE", "UTC", "Time zone pages show times in, as an IANA name such as Europe/Berlin.", false},
 	{"PORTICO_REQUIRE_ADMIN_2FA", "true", "Whether every admin must sign in with a second factor (an authenticator app), until the admin console's security settings say otherwise. true or false.", false},
+	{"PORTICO_LDAP_URL", "(none)", "Directory for admin sign-in: ldaps://dc1.corp.example:636, or ldap://host:389 with PORTICO_LDAP_START_TLS. Settings saved in the admin console take the place of every PORTICO_LDAP_* variable.", false},
+	{"PORTICO_LDAP_START_TLS", "false", "Upgrade an ldap:// connection with StartTLS before anything is sent. true or false.", false},
+	{"PORTICO_LDAP_SKIP_VERIFY", "false", "Turn off certificate verification (test setups only; prefer PORTICO_LDAP_CA_FILE). true or false.", false},
+	{"PORTICO_LDAP_CA_FILE", "(none)", "PEM file of certificate authorities trusted for the directory, in addition to the system's.", false},
+	{"PORTICO_LDAP_BIND_DN", "(none)", "DN of the read-only service account that searches for users and groups.", false},
+	{"PORTICO_LDAP_BIND_PASSWORD", "(none)", "Password of the service account.", true},
+	{"PORTICO_LDAP_BASE_DN", "(none)", "Where users (and, for OpenLDAP, groups) are searched, e.g. DC=corp,DC=example.", false},
+	{"PORTICO_LDAP_USER_FILTER", "(per kind)", "Filter that finds the user; {username} is replaced by the escaped name typed.", false},
+	{"PORTICO_LDAP_KIND", "(none)", "ad (Active Directory) or openldap.", false},
+	{"PORTICO_LDAP_ADMIN_GROUP", "(none)", "DN of the group whose members (directly or through nested groups) are admins.", false},
+	{"PORTICO_LDAP_TIMEOUT", "5s", "Bounds the connection and each directory operation (100ms to 1m).", false},
+	{"PORTICO_LDAP_RECHECK", "15m", "How often a directory admin's group membership is checked again during a session (1m to 24h).", false},
 }
 
 // LegacyNames maps the original portal's .env keys to Portico's, so an
@@ -222,7 +259,22 @@ func Parse(get Lookup) (Config, error) {
 		TimeZone:                 p.str("PORTICO_TIMEZONE", "UTC"),
 		RequireAdminSecondFactor: p.bool("PORTICO_REQUIRE_ADMIN_2FA", true),
 		EmailGiveUp:              p.dur("PORTICO_EMAIL_GIVE_UP_AFTER", 24*time.Hour),
+		LDAP: LDAPConfig{
+			URL:        p.str("PORTICO_LDAP_URL", ""),
+			StartTLS:   p.bool("PORTICO_LDAP_START_TLS", false),
+			SkipVerify: p.bool("PORTICO_LDAP_SKIP_VERIFY", false),
+			CAFile:     p.str("PORTICO_LDAP_CA_FILE", ""),
+			BindDN:     p.str("PORTICO_LDAP_BIND_DN", ""),
+			BaseDN:     p.str("PORTICO_LDAP_BASE_DN", ""),
+			UserFilter: p.str("PORTICO_LDAP_USER_FILTER", ""),
+			Kind:       strings.ToLower(p.str("PORTICO_LDAP_KIND", "")),
+			AdminGroup: p.str("PORTICO_LDAP_ADMIN_GROUP", ""),
+			Timeout:    p.dur("PORTICO_LDAP_TIMEOUT", 5*time.Second),
+			Recheck:    p.dur("PORTICO_LDAP_RECHECK", 15*time.Minute),
+		},
 	}
+	// The password is taken as given: spaces may be part of it.
+	c.LDAP.BindPassword, _ = get("PORTICO_LDAP_BIND_PASSWORD")
 	if _, ok := get("PORTICO_SESSION_ABSOLUTE"); !ok {
 		if v, ok := get("SESSION_HOURS"); ok {
 			h, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
@@ -322,6 +374,9 @@ func (c Config) Validate(forServe bool) error {
 	}
 	if c.EmailGiveUp < time.Minute || c.EmailGiveUp > 30*24*time.Hour {
 		bad("PORTICO_EMAIL_GIVE_UP_AFTER", "must be between 1m and 720h")
+	}
+	if c.LDAP.Recheck < time.Minute || c.LDAP.Recheck > 24*time.Hour {
+		bad("PORTICO_LDAP_RECHECK", "must be between 1m and 24h")
 	}
 	if c.MaxBodyBytes < 1024 {
 		bad("PORTICO_MAX_BODY_BYTES", "must be at least 1024")

@@ -38,6 +38,7 @@ var adminAreas = []adminArea{
 	{Title: "Admins", Href: "/admin/admins", Text: "The business's staff who run this console."},
 	{Title: "Branding", Href: "/admin/settings/branding", Text: "The portal's name, logo and accent colour, and customers' own."},
 	{Title: "Security", Href: "/admin/settings/security", Text: "Who must use two-step sign-in: admins, every customer, or chosen customers."},
+	{Title: "Directory sign-in", Href: "/admin/settings/directory", Text: "Let members of an Active Directory or OpenLDAP group sign in as admins; test the connection and a user."},
 }
 
 // showAdminHome renders the admin console's home page.

@@ -10,12 +10,16 @@ import (
 const genericAdminSignInError = "That username and password did not match an active admin. Check them and try again."
 
 func (s *Server) adminLoginForm(r *http.Request) loginForm {
-	return loginForm{
+	f := loginForm{
 		AdminArea: true, Heading: "Staff sign-in", Subheading: "to the " + s.portalName(r) + " admin console", Action: "/admin/login",
 		LoginLabel: "Username or email", LoginName: "username", LoginType: "text", LoginAuto: "username",
 		Next: safeNext(r.FormValue("next"), ""), SwitchURL: "/login", SwitchLabel: "Customer sign-in",
 		DemoAccounts: s.demoAccounts(true),
 	}
+	if s.Auth.DirectoryEnabled(r.Context()) {
+		f.Subheading = "to the " + s.portalName(r) + " admin console. Sign in with your directory account or your Portico admin username."
+	}
+	return f
 }
 
 func (s *Server) adminArea() signInArea {

@@ -47,6 +47,22 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /time-entries/export.csv", s.requireCustomer(s.exportTimeEntries("csv")))
 	mux.HandleFunc("GET /time-entries/export.xlsx", s.requireCustomer(s.exportTimeEntries("xlsx")))
 
+	// Your own account (customers and admins).
+	mux.HandleFunc("GET /account", s.requireCustomer(s.showOwnAccount))
+	mux.HandleFunc("POST /account/two-factor/start", s.requireCustomer(s.startOwnSecondFactor))
+	mux.HandleFunc("GET /account/two-factor", s.requireCustomer(s.showOwnSecondFactor))
+	mux.HandleFunc("POST /account/two-factor/confirm", s.requireCustomer(s.confirmOwnSecondFactor))
+	mux.HandleFunc("POST /account/two-factor/recovery-codes", s.requireCustomer(s.replaceOwnRecoveryCodes))
+	mux.HandleFunc("POST /account/two-factor/off", s.requireCustomer(s.turnOffOwnSecondFactor))
+	mux.HandleFunc("POST /account/sessions/end-others", s.requireCustomer(s.endOwnOtherSessions))
+	mux.HandleFunc("GET /admin/account", s.requireAdmin(s.showOwnAccount))
+	mux.HandleFunc("POST /admin/account/two-factor/start", s.requireAdmin(s.startOwnSecondFactor))
+	mux.HandleFunc("GET /admin/account/two-factor", s.requireAdmin(s.showOwnSecondFactor))
+	mux.HandleFunc("POST /admin/account/two-factor/confirm", s.requireAdmin(s.confirmOwnSecondFactor))
+	mux.HandleFunc("POST /admin/account/two-factor/recovery-codes", s.requireAdmin(s.replaceOwnRecoveryCodes))
+	mux.HandleFunc("POST /admin/account/two-factor/off", s.requireAdmin(s.turnOffOwnSecondFactor))
+	mux.HandleFunc("POST /admin/account/sessions/end-others", s.requireAdmin(s.endOwnOtherSessions))
+
 	// Password links and forgotten passwords (customers and admins).
 	mux.HandleFunc("GET /password/set", s.showPasswordSet(auth.PurposeInvitation))
 	mux.HandleFunc("POST /password/set", s.submitPasswordSet(auth.PurposeInvitation))
@@ -110,6 +126,12 @@ func (s *Server) routes() http.Handler {
 	// Admin console: security settings (who must use two-step sign-in).
 	mux.HandleFunc("GET /admin/settings/security", s.requireAdmin(s.showSecuritySettings))
 	mux.HandleFunc("POST /admin/settings/security", s.requireAdmin(s.saveSecuritySettings))
+
+	// Admin console: directory sign-in.
+	mux.HandleFunc("GET /admin/settings/directory", s.requireAdmin(s.showDirectorySettings))
+	mux.HandleFunc("POST /admin/settings/directory", s.requireAdmin(s.saveDirectorySettings))
+	mux.HandleFunc("POST /admin/settings/directory/test", s.requireAdmin(s.testDirectoryConnection))
+	mux.HandleFunc("POST /admin/settings/directory/test-user", s.requireAdmin(s.testDirectoryUser))
 
 	// Admin console: session settings.
 	mux.HandleFunc("POST /admin/sessions/idle", s.requireAdmin(s.saveIdleSettings))

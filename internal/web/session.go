@@ -107,6 +107,11 @@ func (s *Server) loadPrincipal(ctx context.Context, st *state, sess *store.Sessi
 		if err != nil {
 			return err
 		}
+		// A directory admin's group membership is checked again now and
+		// then; removal from the group ends the session (auth.CheckDirectorySession).
+		if ok, err := s.Auth.CheckDirectorySession(ctx, sess, a); !ok || err != nil {
+			return err
+		}
 		st.session, st.adm = sess, a
 		return nil
 	}
