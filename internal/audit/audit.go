@@ -56,6 +56,7 @@ const (
 	SecondFactorFailed    Action = "second_factor_failed" // a wrong, reused or throttled code at sign-in
 	SecondFactorReset     Action = "second_factor_reset"  // removed by the person or by an admin
 	RecoveryCodesReplaced Action = "recovery_codes_replaced"
+	DirectoryTested       Action = "directory_tested" // "test connection" or "test a user" on the directory settings page
 	BrandingChanged       Action = "branding_changed" // details: {"scope": "portal"|"customer", "from": {...}, "to": {...}} of changed fields
 )
 
@@ -64,7 +65,7 @@ var Actions = []Action{SignIn, SignInFailed, Lockout, SignOut, PasswordChanged, 
 	AccountCreated, AccountUpdated, AccountDeactivated, AccountReactivated, ScopeChanged,
 	InvitationSent, InvitationResent, InvitationAccepted, LinkRejected, ResetLinkSent, ResetRequested, TempPasswordSent,
 	AdminCreated, AdminPassword, AdminDeactivated, AdminReactivated, CustomerAccess, SectionsChanged, SettingsChanged, BrandingChanged, TestEmailSent, EmailRetried,
-	SecondFactorEnrolled, SecondFactorFailed, SecondFactorReset, RecoveryCodesReplaced,
+	SecondFactorEnrolled, SecondFactorFailed, SecondFactorReset, RecoveryCodesReplaced, DirectoryTested,
 	DataExported, AuditExported, CSRFRejected}
 
 // Actor is who did something.

@@ -165,6 +165,11 @@ func TestDirectorySettingsPage(t *testing.T) {
 		if _, err := in.Store().Setting(ctx, auth.SettingDirectory); err == nil {
 			t.Fatal("testing stored the settings")
 		}
+		// Every test run is in the audit log, with its outcome and never the password.
+		tested, _, err := in.Store().ListAudit(ctx, store.AuditFilter{Action: "directory_tested"})
+		if err != nil || len(tested) < 7 || !strings.Contains(tested[0].Details, `"test":"connection"`) || strings.Contains(tested[0].Details, "password") {
+			t.Errorf("directory tests audited: %d, %v", len(tested), err)
+		}
 		// Bad settings are reported next to their fields, not tested.
 		if r := dsPost(admin, "/admin/settings/directory/test", dsForm(srv, func(f url.Values) { f.Set("kind", "") })); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="kind-error"`) {
 			t.Errorf("testing incomplete settings: %d", r.StatusCode)
