@@ -116,6 +116,7 @@ func TestScreenshots(t *testing.T) {
 			chromedp.Evaluate(`innerWidth > 560 && window.scrollTo(0, 0)`, nil), chromedp.Sleep(500 * time.Millisecond),
 		}},
 		{name: "admin-settings-email", path: "/admin/settings/email"},
+		{name: "admin-settings-security", path: "/admin/settings/security"},
 		{name: "admin-settings-directory", path: "/admin/settings/directory"},
 		{name: "admin-settings-directory-errors", path: "/admin/settings/directory", then: append([]chromedp.Action{
 			chromedp.SendKeys(`#url`, "http://dc1.corp.example", chromedp.ByQuery),
