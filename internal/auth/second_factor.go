@@ -319,22 +319,33 @@ func (s *Service) BeginEnrollment(ctx context.Context, kind string, id int64, is
 	return &Enrollment{Key: key}, nil
 }
 
-// PendingEnrollment returns the enrollment waiting for its code, so a
-// reloaded page shows the same key the person may have scanned already.
-func (s *Service) PendingEnrollment(ctx context.Context, kind string, id int64, issuer, label string) (*Enrollment, error) {
+// pendingSecret opens the secret of an enrollment waiting for its code:
+// ErrNotEnrolling when there is none, ErrAlreadyEnrolled when it is
+// confirmed already.
+func (s *Service) pendingSecret(ctx context.Context, kind string, id int64) (string, error) {
 	f, err := s.Store.SecondFactorOf(ctx, kind, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrNotEnrolling
+		return "", ErrNotEnrolling
 	}
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	if f.Confirmed != nil {
-		return nil, ErrAlreadyEnrolled
+		return "", ErrAlreadyEnrolled
 	}
 	secret, err := s.Box.Open(f.Sealed)
 	if err != nil {
-		return nil, fmt.Errorf("auth: open pending second factor: %w", err)
+		return "", fmt.Errorf("auth: open pending second factor: %w", err)
+	}
+	return secret, nil
+}
+
+// PendingEnrollment returns the enrollment waiting for its code, so a
+// reloaded page shows the same key the person may have scanned already.
+func (s *Service) PendingEnrollment(ctx context.Context, kind string, id int64, issuer, label string) (*Enrollment, error) {
+	secret, err := s.pendingSecret(ctx, kind, id)
+	if err != nil {
+		return nil, err
 	}
 	key, err := totp.FromSecret(issuer, label, secret)
 	if err != nil {
@@ -358,19 +369,9 @@ func (s *Service) ConfirmEnrollment(ctx context.Context, kind string, id int64, 
 	if lockedUntil != nil || count > s.Throttle.MaxFailures {
 		return nil, ErrInvalidCode
 	}
-	f, err := s.Store.SecondFactorOf(ctx, kind, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrNotEnrolling
-	}
+	secret, err := s.pendingSecret(ctx, kind, id)
 	if err != nil {
 		return nil, err
-	}
-	if f.Confirmed != nil {
-		return nil, ErrAlreadyEnrolled
-	}
-	secret, err := s.Box.Open(f.Sealed)
-	if err != nil {
-		return nil, fmt.Errorf("auth: open pending second factor: %w", err)
 	}
 	step, err := totp.Verify(secret, code, now, 0)
 	if errors.Is(err, totp.ErrInvalidCode) {
