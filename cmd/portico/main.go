@@ -41,6 +41,7 @@ func init() {
 		{"demo", "portico demo [--data-dir DIR] [--addr ADDR]", "Create (or reuse) a demo with sample accounts and serve it on :5001.", cmdDemo},
 		{"migrate", "portico migrate", "Create or upgrade the portal database schema, then exit.", cmdMigrate},
 		{"admin", "portico admin create|passwd|list …", "Create admins, set their passwords, list them.", cmdAdmin},
+		{"import", "portico import wepackitall|timetracker …", "Import accounts (and passwords) from the portal Portico replaces.", cmdImport},
 		{"hash-password", "portico hash-password", "Read a password and print its hash for PORTICO_ADMIN_PASSWORD_HASH.", cmdHashPassword},
 		{"check", "portico check", "Check the configuration and that the portal database answers.", cmdCheck},
 		{"version", "portico version", "Print the version.", cmdVersion},

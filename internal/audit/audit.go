@@ -57,6 +57,7 @@ const (
 	SecondFactorReset     Action = "second_factor_reset"  // removed by the person or by an admin
 	RecoveryCodesReplaced Action = "recovery_codes_replaced"
 	DirectoryTested       Action = "directory_tested" // "test connection" or "test a user" on the directory settings page
+	DataImported          Action = "data_imported"    // a "portico import" run, with its counts
 	BrandingChanged       Action = "branding_changed" // details: {"scope": "portal"|"customer", "from": {...}, "to": {...}} of changed fields
 )
 
@@ -65,7 +66,7 @@ var Actions = []Action{SignIn, SignInFailed, Lockout, SignOut, PasswordChanged, 
 	AccountCreated, AccountUpdated, AccountDeactivated, AccountReactivated, ScopeChanged,
 	InvitationSent, InvitationResent, InvitationAccepted, LinkRejected, ResetLinkSent, ResetRequested, TempPasswordSent,
 	AdminCreated, AdminPassword, AdminDeactivated, AdminReactivated, CustomerAccess, SectionsChanged, SettingsChanged, BrandingChanged, TestEmailSent, EmailRetried,
-	SecondFactorEnrolled, SecondFactorFailed, SecondFactorReset, RecoveryCodesReplaced, DirectoryTested,
+	SecondFactorEnrolled, SecondFactorFailed, SecondFactorReset, RecoveryCodesReplaced, DirectoryTested, DataImported,
 	DataExported, AuditExported, CSRFRejected}
 
 // Actor is who did something.

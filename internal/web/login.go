@@ -48,12 +48,14 @@ func plainText(s string) bool {
 }
 
 // genericSignInError is the one message for every failed sign-in.
-const genericSignInError = "That email and password did not match an active account. Check them and try again."
+const genericSignInError = "That email (or username) and password did not match an active account. Check them and try again."
 
 func (s *Server) customerLoginForm(r *http.Request) loginForm {
 	return loginForm{
 		Heading: "Sign in", Subheading: "to the " + s.portalName(r) + " customer portal", Action: "/login",
-		LoginLabel: "Email", LoginName: "email", LoginType: "email", LoginAuto: "username",
+		// Accounts moved over from TimeTracker may sign in with a username
+		// that is not an email address, so the field takes either.
+		LoginLabel: "Email or username", LoginName: "email", LoginType: "text", LoginAuto: "username",
 		Next: safeNext(r.FormValue("next"), ""), SwitchURL: "/admin/login", SwitchLabel: "Staff sign-in",
 		DemoAccounts: s.demoAccounts(false),
 	}
