@@ -45,7 +45,11 @@ func (r *Report) Write(w io.Writer) {
 		items(w, "Unknown customers: not in the ERP's customer list, so these accounts see nothing of them until the name is corrected (in the admin console) or appears in the ERP:", list)
 	}
 	if r.AuditLog {
-		p("Audit log: %d entries imported, %d imported before", r.Audit.New, r.Audit.Unchanged)
+		entries := "entries"
+		if r.Audit.New == 1 {
+			entries = "entry"
+		}
+		p("Audit log: %d %s imported, %d imported before", r.Audit.New, entries, r.Audit.Unchanged)
 	}
 	if r.TimeZone != "" {
 		p("The original's times were read as %s time (--timezone).", r.TimeZone)
