@@ -31,6 +31,21 @@ func TestAdminAuditLog(t *testing.T) {
 	c := in.Client(t)
 	c.AdminSignIn("ops", goodPassword)
 
+	t.Run("ImportedEntriesAreMarked", func(t *testing.T) {
+		if err := in.Store().InTx(ctx, func(tx *store.Tx) error {
+			return tx.InsertImportedAudit(ctx, &store.AuditEntry{At: apptest.Epoch.Add(-1000 * time.Hour), Action: "account_created", ActorKind: "admin", ActorLabel: "legacy-admin"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		r := c.Get("/admin/audit?actor=legacy-admin")
+		if strings.Count(r.Body, ">imported</span>") != 1 {
+			t.Errorf("imported entry not marked: %d marks", strings.Count(r.Body, ">imported</span>"))
+		}
+		if r := c.Get("/admin/audit?actor=user1@acme.example"); strings.Contains(r.Body, ">imported</span>") {
+			t.Error("a native entry is marked imported")
+		}
+	})
+
 	t.Run("PagedNewestFirst", func(t *testing.T) {
 		r := c.Get("/admin/audit")
 		if r.StatusCode != 200 || !strings.Contains(r.Body, "page 1 of 2") || strings.Count(r.Body, "<tr>") != 51 {
