@@ -14,17 +14,16 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf16"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-	"github.com/ledongthuc/pdf"
 
 	"github.com/portico-dev/portico/internal/apptest"
 	"github.com/portico-dev/portico/internal/billing"
 	"github.com/portico-dev/portico/internal/catalog"
 	"github.com/portico-dev/portico/internal/erpdemo"
+	"github.com/portico-dev/portico/internal/invoicepdf/pdftext"
 	"github.com/portico-dev/portico/internal/store"
 )
 
@@ -300,32 +299,12 @@ func countOf(b *browser, sel string) int {
 	return n
 }
 
-// pdfText returns the strings a PDF draws; the Go fonts are embedded with
-// Identity-H encoding, so each shown string is UTF-16BE.
+// pdfText returns the strings a PDF draws, one a line.
 func pdfText(t *testing.T, b []byte) string {
 	t.Helper()
-	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
+	s, err := pdftext.Text(b)
 	if err != nil {
-		t.Fatalf("parse PDF: %v", err)
+		t.Fatalf("read PDF: %v", err)
 	}
-	var out strings.Builder
-	for i := 1; i <= r.NumPage(); i++ {
-		pdf.Interpret(r.Page(i).V.Key("Contents"), func(stk *pdf.Stack, op string) {
-			args := make([]pdf.Value, stk.Len())
-			for j := len(args) - 1; j >= 0; j-- {
-				args[j] = stk.Pop()
-			}
-			if op != "Tj" {
-				return
-			}
-			raw := args[0].RawString()
-			units := make([]uint16, len(raw)/2)
-			for k := range units {
-				units[k] = uint16(raw[2*k])<<8 | uint16(raw[2*k+1])
-			}
-			out.WriteString(string(utf16.Decode(units)))
-			out.WriteString("\n")
-		})
-	}
-	return out.String()
+	return s
 }

@@ -128,3 +128,14 @@ func (r *Recorder) Record(ctx context.Context, q Inserter, action Action, actor 
 	}
 	return nil
 }
+
+// Changes collects what a save changed, field by field, as the details of
+// its audit entry: each changed field as {"from": …, "to": …}.
+type Changes map[string]any
+
+// Add records a field if its value changed.
+func (c Changes) Add(name string, from, to any) {
+	if from != to {
+		c[name] = map[string]any{"from": from, "to": to}
+	}
+}

@@ -421,12 +421,8 @@ func (s *Service) SaveDirectory(ctx context.Context, actor audit.Actor, d Direct
 // directoryChanges lists the settings that differ, from → to, without the
 // password.
 func directoryChanges(prev, next DirectorySettings) map[string]any {
-	changes := map[string]any{}
-	diff := func(name string, from, to any) {
-		if from != to {
-			changes[name] = map[string]any{"from": from, "to": to}
-		}
-	}
+	changes := audit.Changes{}
+	diff := changes.Add
 	p, n := prev.Config, next.Config
 	diff("enabled", prev.Enabled, next.Enabled)
 	diff("url", p.URL, n.URL)

@@ -3,6 +3,7 @@ package customerdata
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/portico-dev/portico/internal/catalog"
 	"github.com/portico-dev/portico/internal/dataset"
@@ -90,7 +91,42 @@ type access struct {
 	off  map[string]map[string]bool
 }
 
+// accessMemo keeps one account's access for the rest of a request: the
+// navigation, the overview and every dataset a page reads need the same
+// answer, and a request is short enough that a switch flipped meanwhile
+// applies from the next one.
+type accessMemo struct {
+	mu sync.Mutex
+	id int64
+	ac *access
+}
+
+type memoKey struct{}
+
+// WithAccessMemo returns a context in which an account's access is read
+// from the portal database once; the web layer makes one per request.
+func WithAccessMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, memoKey{}, &accessMemo{})
+}
+
 func (s *Service) accessOf(ctx context.Context, a *store.Account) (access, error) {
+	m, _ := ctx.Value(memoKey{}).(*accessMemo)
+	if m == nil {
+		return s.readAccess(ctx, a)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.ac != nil && m.id == a.ID {
+		return *m.ac, nil
+	}
+	ac, err := s.readAccess(ctx, a)
+	if err == nil {
+		m.id, m.ac = a.ID, &ac
+	}
+	return ac, err
+}
+
+func (s *Service) readAccess(ctx context.Context, a *store.Account) (access, error) {
 	if a.AllCustomers {
 		// Accounts that see every customer are not limited per customer:
 		// neither portal access nor section switches name them.

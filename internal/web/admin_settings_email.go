@@ -261,12 +261,8 @@ func (s *Server) saveEmailSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	_, stored := s.Store.Setting(ctx, mail.SettingKey)
 	fromDatabase := stored == nil
-	changes := map[string]any{}
-	diff := func(name string, from, to any) {
-		if from != to {
-			changes[name] = map[string]any{"from": from, "to": to}
-		}
-	}
+	changes := audit.Changes{}
+	diff := changes.Add
 	diff("host", prev.Host, set.Host)
 	diff("port", prev.Port, set.Port)
 	diff("security", prev.Security, set.Security)

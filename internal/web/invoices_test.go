@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -12,10 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf16"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/ledongthuc/pdf"
 
 	"github.com/portico-dev/portico/internal/apptest"
 	"github.com/portico-dev/portico/internal/billing"
@@ -509,38 +506,10 @@ func TestInvoicePDF(t *testing.T) {
 	})
 }
 
-// pdfText returns the text the PDF draws. The Go fonts are embedded with
-// Identity-H encoding, so each shown string is UTF-16BE (see the
-// invoicepdf tests, which check that).
+// pdfText returns the strings a PDF draws, one a line.
 func pdfText(t *testing.T, b []byte) string {
 	t.Helper()
-	if !bytes.HasPrefix(b, []byte("%PDF-")) {
-		t.Fatalf("not a PDF: %.20q", b)
-	}
-	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatalf("parse PDF: %v", err)
-	}
-	var out strings.Builder
-	for i := 1; i <= r.NumPage(); i++ {
-		pdf.Interpret(r.Page(i).V.Key("Contents"), func(stk *pdf.Stack, op string) {
-			args := make([]pdf.Value, stk.Len())
-			for j := len(args) - 1; j >= 0; j-- {
-				args[j] = stk.Pop()
-			}
-			if op != "Tj" {
-				return
-			}
-			raw := args[0].RawString()
-			units := make([]uint16, len(raw)/2)
-			for k := range units {
-				units[k] = uint16(raw[2*k])<<8 | uint16(raw[2*k+1])
-			}
-			out.WriteString(string(utf16.Decode(units)))
-			out.WriteString("\n")
-		})
-	}
-	return out.String()
+	return strings.Join(pdfPages(t, b), "")
 }
 
 func TestInvoicesWhenTheSourceIsDown(t *testing.T) {

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -11,15 +10,14 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf16"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/ledongthuc/pdf"
 
 	"github.com/portico-dev/portico/internal/apptest"
 	"github.com/portico-dev/portico/internal/billing"
 	"github.com/portico-dev/portico/internal/catalog"
 	"github.com/portico-dev/portico/internal/erpdemo"
+	"github.com/portico-dev/portico/internal/invoicepdf/pdftext"
 	"github.com/portico-dev/portico/internal/source/sourcetest"
 	"github.com/portico-dev/portico/internal/store"
 )
@@ -411,37 +409,12 @@ func projectInvoices(t *testing.T, body string) [][]string {
 }
 
 // pdfPages returns the text each page of a PDF draws, one shown string a
-// line. The Go fonts are embedded with Identity-H encoding, so each shown
-// string is UTF-16BE (the invoicepdf tests check that).
+// line.
 func pdfPages(t *testing.T, b []byte) []string {
 	t.Helper()
-	if !bytes.HasPrefix(b, []byte("%PDF-")) {
-		t.Fatalf("not a PDF: %.20q", b)
-	}
-	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
+	pages, err := pdftext.Pages(b)
 	if err != nil {
-		t.Fatalf("parse PDF: %v", err)
-	}
-	var pages []string
-	for i := 1; i <= r.NumPage(); i++ {
-		var out strings.Builder
-		pdf.Interpret(r.Page(i).V.Key("Contents"), func(stk *pdf.Stack, op string) {
-			args := make([]pdf.Value, stk.Len())
-			for j := len(args) - 1; j >= 0; j-- {
-				args[j] = stk.Pop()
-			}
-			if op != "Tj" {
-				return
-			}
-			raw := args[0].RawString()
-			units := make([]uint16, len(raw)/2)
-			for k := range units {
-				units[k] = uint16(raw[2*k])<<8 | uint16(raw[2*k+1])
-			}
-			out.WriteString(string(utf16.Decode(units)))
-			out.WriteString("\n")
-		})
-		pages = append(pages, out.String())
+		t.Fatalf("read PDF: %v (%.20q)", err, b)
 	}
 	return pages
 }

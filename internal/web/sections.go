@@ -6,30 +6,22 @@ import (
 	"github.com/portico-dev/portico/internal/customerdata"
 )
 
-// customerSections are the signed-in customer's sections for one request.
-type customerSections struct {
-	list []customerdata.Section
-	err  error
-}
-
 // sections returns the sections the signed-in customer has (configured,
-// and not switched off for every customer they see), read once per
-// request. On a database error it returns none, so a section the admin
-// switched off is never shown because its switch could not be read.
+// and not switched off for every customer they see); the portal database
+// is asked once per request (customerdata.WithAccessMemo). On a database
+// error it returns none, so a section the admin switched off is never
+// shown because its switch could not be read.
 func (s *Server) sections(r *http.Request) []customerdata.Section {
 	st := stateOf(r)
 	if st.account == nil {
 		return nil
 	}
-	if st.sections == nil {
-		list, err := s.Data.SectionsOf(r.Context(), st.account)
-		if err != nil {
-			s.Log.Error("customer sections", "account", st.account.ID, "request_id", requestID(r), "err", err)
-			list = nil
-		}
-		st.sections = &customerSections{list: list, err: err}
+	list, err := s.Data.SectionsOf(r.Context(), st.account)
+	if err != nil {
+		s.Log.Error("customer sections", "account", st.account.ID, "request_id", requestID(r), "err", err)
+		return nil
 	}
-	return st.sections.list
+	return list
 }
 
 // hasSection reports whether the signed-in customer has the section.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/portico-dev/portico/internal/auth"
+	"github.com/portico-dev/portico/internal/customerdata"
 	"github.com/portico-dev/portico/internal/store"
 )
 
@@ -33,8 +34,6 @@ type state struct {
 	account *store.Account // signed-in customer
 	adm     *store.Admin   // signed-in admin
 	pre     string         // the pre-session cookie value, for forms shown before sign-in
-
-	sections *customerSections // the customer's sections, read once per request
 }
 
 func stateOf(r *http.Request) *state {
@@ -83,7 +82,12 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 				return
 			}
 		}
-		r = r.WithContext(context.WithValue(ctx, keyState, st))
+		ctx = context.WithValue(ctx, keyState, st)
+		if st.account != nil {
+			// The customer's customers and sections are read once per request.
+			ctx = customerdata.WithAccessMemo(ctx)
+		}
+		r = r.WithContext(ctx)
 		// Only requests a route will accept need a form token; anything else
 		// gets the mux's 404 or 405, which says more than a 403 would.
 		if _, pattern := s.mux.Handler(r); pattern != "" &&
